@@ -1,0 +1,1 @@
+"""Panza's benchmarks: each bench_<name>.py has a main(argv) printing a ratio to a same-run baseline."""

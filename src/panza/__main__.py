@@ -1,0 +1,3 @@
+from panza.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,112 @@
+"""The ``panza`` command: one entry point, a subcommand per stage.
+
+Shortcut flags (``--mbox``, ``--email``, ``--out``, ``--data`` …) are documented aliases for
+config keys; everything else on the command line is a Hydra override (``key=value``,
+``writer/llm=peft``). Errors a user can fix are printed as one line, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Callable
+
+from omegaconf import DictConfig, OmegaConf
+
+from panza.errors import PanzaError
+
+# subcommand -> "module:function"; imported only when that command runs (keeps start-up fast).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "extract": ("panza.ingest.pipeline:main", "ingest mail and keep exactly what the user wrote"),
+    "prepare": ("panza.prepare:main", "extract, data playback, train/test split and RAG index"),
+    "run": ("panza.write.runner:main", "draft emails (cli, json, gui or api interface)"),
+    "train": ("panza.train.trainer:main", "fine-tune a model on the prepared data (lora, rosa, full)"),
+    "merge": ("panza.export.merge:main", "merge a trained adapter into its base model"),
+}
+
+
+def _add_source_flags(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("sources (repeatable; = ingest.mbox / ingest.maildir / ingest.eml_dir / ingest.takeout)")
+    g.add_argument("--mbox", action="append", default=[], metavar="PATH", help="an mbox file")
+    g.add_argument("--maildir", action="append", default=[], metavar="PATH", help="a Maildir folder")
+    g.add_argument("--eml-dir", action="append", default=[], metavar="PATH", help="a folder of .eml files")
+    g.add_argument("--takeout", action="append", default=[], metavar="PATH",
+                   help="a Gmail Takeout mbox (keeps mail labelled Sent)")
+    p.add_argument("--email", action="append", default=[], metavar="ADDR",
+                   help="the user's address; repeat for aliases (= user.email_address, user.aliases)")
+    p.add_argument("--any-sender", action="store_true",
+                   help="keep mail from any sender, for a Sent-only export (= ingest.any_sender=true)")
+    p.add_argument("--out", metavar="DIR", help="output folder (= user.data_dir=DIR)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="panza",
+        description="Panza: a local email assistant that writes in your style. "
+        "Any config key can be overridden as key=value (e.g. user=jen ingest.min_words=5).",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    for name, (_, help_) in COMMANDS.items():
+        p = sub.add_parser(name, help=help_, description=help_)
+        if name in ("extract", "prepare"):
+            _add_source_flags(p)
+        if name == "prepare":
+            p.add_argument("--test-split", type=float, metavar="F", help="fraction held out (= test_split=F)")
+        if name in ("run", "train", "merge"):
+            p.add_argument("--data", metavar="DIR", help="prepared data folder (= user.data_dir=DIR)")
+        p.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides")
+    return parser
+
+
+def _apply_shortcuts(cfg: DictConfig, args: argparse.Namespace) -> None:
+    def setkey(key: str, value: object) -> None:
+        OmegaConf.update(cfg, key, value, force_add=True)
+
+    for flag, key in (("mbox", "ingest.mbox"), ("maildir", "ingest.maildir"),
+                      ("eml_dir", "ingest.eml_dir"), ("takeout", "ingest.takeout")):
+        vals = getattr(args, flag, None)
+        if vals:
+            setkey(key, list(vals))
+    if getattr(args, "email", None):
+        setkey("user.email_address", args.email[0])
+        setkey("user.aliases", list(args.email[1:]))
+    if getattr(args, "any_sender", False):
+        setkey("ingest.any_sender", True)
+    for flag in ("out", "data"):
+        if getattr(args, flag, None):
+            setkey("user.data_dir", getattr(args, flag))
+    if getattr(args, "test_split", None) is not None:
+        setkey("test_split", args.test_split)
+
+
+def _resolve(target: str) -> Callable[[DictConfig], int | None]:
+    module, func = target.split(":")
+    return getattr(importlib.import_module(module), func)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    bad = [o for o in args.overrides if "=" not in o and not o.startswith("~")]
+    if bad:
+        parser.error(f"unexpected argument {bad[0]!r}: overrides look like key=value")
+    from panza.config import compose
+
+    try:
+        cfg = compose(args.command, args.overrides)
+        _apply_shortcuts(cfg, args)
+        rc = _resolve(COMMANDS[args.command][0])(cfg)
+    except PanzaError as e:
+        print(f"panza {args.command}: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"panza {args.command}: interrupted; finished work is saved, run again to resume", file=sys.stderr)
+        return 130
+    return int(rc or 0)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,116 @@
+"""Hydra/OmegaConf configuration, composed like the original Panza.
+
+Each command has a primary config (``panza_<stage>.yaml``) that pulls in ``base.yaml`` and the
+groups it needs (``user=``, ``writer/llm=``, ``interfaces=``, ``finetuning=``); any key can be
+overridden with ``key=value`` on the command line. We use Hydra's compose API rather than
+``@hydra.main`` so the CLI can also offer plain shortcut flags and one-line errors.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from omegaconf import DictConfig, OmegaConf
+
+from panza.errors import PanzaError
+
+PRIMARY = {
+    "extract": "panza_extract",
+    "prepare": "panza_preparation",
+    "run": "panza_writer",
+    "train": "panza_finetuning",
+    "merge": "panza_finetuning",
+}
+
+
+def config_dir() -> Path:
+    """The shipped configs: ``panza/configs`` in a wheel, ``<repo>/configs`` in a checkout."""
+    env = os.environ.get("PANZA_CONFIG_DIR")
+    if env:
+        return Path(env).resolve()
+    here = Path(__file__).resolve().parent
+    for cand in (here / "configs", here.parent.parent / "configs"):
+        if (cand / "base.yaml").is_file():
+            return cand
+    raise PanzaError("Panza's configs/ folder was not found; reinstall Panza or set PANZA_CONFIG_DIR")
+
+
+def _register_resolvers() -> None:
+    if not OmegaConf.has_resolver("panza_configs"):
+        OmegaConf.register_new_resolver("panza_configs", lambda: str(config_dir()))
+    if not OmegaConf.has_resolver("panza_cwd"):
+        OmegaConf.register_new_resolver("panza_cwd", lambda: os.getcwd())
+
+
+def compose(command: str, overrides: list[str] | None = None) -> DictConfig:
+    """Compose the config of ``command`` with Hydra-style ``overrides``; errors are one line."""
+    from hydra import compose as hydra_compose
+    from hydra import initialize_config_dir
+    from hydra.errors import HydraException
+    from omegaconf.errors import OmegaConfBaseException
+
+    _register_resolvers()
+    overrides = list(overrides or [])
+    try:
+        with initialize_config_dir(config_dir=str(config_dir()), version_base=None):
+            cfg = hydra_compose(config_name=PRIMARY[command], overrides=overrides)
+    except HydraException as e:
+        raise PanzaError(_hydra_message(e, overrides)) from None
+    except OmegaConfBaseException as e:
+        raise PanzaError(f"bad configuration override: {str(e).splitlines()[0]}") from None
+    OmegaConf.set_struct(cfg, False)
+    return cfg
+
+
+def _hydra_message(e: Exception, overrides: list[str]) -> str:
+    msg = str(e).splitlines()[0]
+    m = re.search(r"Could not find '([^']+)'", msg)
+    if m:
+        group = m.group(1).rsplit("/", 1)[0]
+        options = available(group)
+        if options:
+            return f"unknown choice '{m.group(1)}'; available for {group}=: {', '.join(options)}"
+    return f"{msg} (overrides: {' '.join(overrides) or 'none'})"
+
+
+def available(group: str) -> list[str]:
+    """The choices of a config group, e.g. ``available('writer/llm')``."""
+    d = config_dir() / group
+    return sorted(p.stem for p in d.glob("*.yaml")) if d.is_dir() else []
+
+
+def username(cfg: DictConfig) -> str:
+    """The user's name for file names: configured, else the local part of their address."""
+    name = cfg.user.get("username")
+    if not name:
+        addrs = emails(cfg)
+        name = addrs[0].split("@", 1)[0] if addrs else "panza"
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", str(name)) or "panza"
+
+
+def emails(cfg: DictConfig) -> list[str]:
+    """The user's address followed by its aliases, lower-cased, without duplicates."""
+    out: list[str] = []
+    for a in [cfg.user.get("email_address"), *(cfg.user.get("aliases") or [])]:
+        if a and str(a).strip().lower() not in out:
+            out.append(str(a).strip().lower())
+    return out
+
+
+def data_dir(cfg: DictConfig) -> Path:
+    return Path(str(cfg.user.data_dir)).expanduser()
+
+
+def cache_dir(cfg: DictConfig | None = None) -> Path:
+    """Where converted models and other derived artefacts are kept between runs."""
+    if cfg is not None and cfg.get("cache_dir"):
+        return Path(str(cfg.cache_dir)).expanduser()
+    env = os.environ.get("PANZA_CACHE_DIR")
+    return Path(env).expanduser() if env else Path.home() / ".cache" / "panza"
+
+
+def to_dict(cfg: DictConfig) -> dict[str, Any]:
+    return OmegaConf.to_container(cfg, resolve=True)  # type: ignore[return-value]
