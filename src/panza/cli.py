@@ -20,7 +20,7 @@ from panza.errors import PanzaError
 COMMANDS: dict[str, tuple[str, str]] = {
     "extract": ("panza.ingest.pipeline:main", "ingest mail and keep exactly what the user wrote"),
     "prepare": ("panza.prepare:main", "extract, data playback, train/test split and RAG index"),
-    "run": ("panza.write.runner:main", "draft emails (cli, json, gui or api interface)"),
+    "run": ("panza.write.runner:main", "draft emails (interfaces=cli or interfaces=json)"),
     "train": ("panza.train.trainer:main", "fine-tune a model on the prepared data (lora, rosa, full)"),
     "merge": ("panza.export.merge:main", "merge a trained adapter into its base model"),
 }
@@ -89,10 +89,12 @@ def _resolve(target: str) -> Callable[[DictConfig], int | None]:
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
-    args = parser.parse_args(argv)
-    bad = [o for o in args.overrides if "=" not in o and not o.startswith("~")]
+    # Overrides may stand before or after the flags, so collect what argparse leaves over.
+    args, rest = parser.parse_known_args(argv)
+    args.overrides = [*args.overrides, *rest]
+    bad = [o for o in args.overrides if ("=" not in o and not o.startswith("~")) or o.startswith("-")]
     if bad:
-        parser.error(f"unexpected argument {bad[0]!r}: overrides look like key=value")
+        parser.error(f"unexpected argument {bad[0]!r}: flags are listed by --help, overrides look like key=value")
     from panza.config import compose
 
     try:

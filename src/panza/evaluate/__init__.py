@@ -1,0 +1,1 @@
+"""Evaluation of drafts against the user's real emails (BLEU, ROUGE)."""

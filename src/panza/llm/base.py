@@ -1,0 +1,130 @@
+"""The one narrow interface every LLM backend offers: chat messages in, text out.
+
+Panza needs two things from a model: drafts for a batch of conversations (evaluation, data
+playback) and a token stream for one conversation (the interactive interfaces). Keeping the
+interface that small lets the llama.cpp, transformers, PEFT, OpenAI-compatible and Ollama
+backends be swapped with ``writer/llm=<name>`` and nothing else changing.
+
+Sampling settings use Hugging Face names (``max_new_tokens``, ``repetition_penalty`` …); each
+backend translates them. A backend's defaults come from ``<llm_cfg>.sampling``; keyword
+arguments to ``generate``/``stream`` override them per call.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+from panza.errors import PanzaError
+
+Message = dict[str, str]
+Conversation = list[Message]
+
+# backend name -> "module:class"; each module imports its library only when a model is built.
+BACKENDS: dict[str, str] = {
+    "transformers": "panza.llm.hf:TransformersLLM",
+    "peft": "panza.llm.hf:PeftLLM",
+    "llamacpp": "panza.llm.llamacpp:LlamaCppLLM",
+    "openai": "panza.llm.openai_compat:OpenAILLM",
+    "ollama": "panza.llm.ollama_backend:OllamaLLM",
+}
+
+
+class PromptTooLong(PanzaError):
+    """One prompt does not fit the model's context: the caller may skip that one and go on."""
+
+
+@runtime_checkable
+class LLM(Protocol):
+    """What Panza asks of a model."""
+
+    def generate(self, batch: list[Conversation], **sampling: Any) -> list[str]:
+        """One completion per conversation, in order."""
+        ...
+
+    def stream(self, messages: Conversation, **sampling: Any) -> Iterator[str]:
+        """The completion of one conversation, piece by piece as it is produced."""
+        ...
+
+
+@dataclass(frozen=True)
+class Sampling:
+    """Decoding settings shared by all backends (Hugging Face names).
+
+    ``do_sample=False`` means greedy decoding; the temperature/top_p/top_k values are then ignored.
+    """
+
+    do_sample: bool = False
+    temperature: float = 0.7
+    top_p: float = 1.0
+    top_k: int = 50
+    max_new_tokens: int = 512
+    repetition_penalty: float = 1.0
+    stop: tuple[str, ...] = field(default_factory=tuple)
+    seed: int | None = None
+
+    @classmethod
+    def from_config(cls, cfg: Mapping[str, Any] | None, **overrides: Any) -> Sampling:
+        """Build from a config mapping plus per-call overrides; unknown keys are a PanzaError."""
+        merged = {**dict(cfg or {}), **{k: v for k, v in overrides.items() if v is not None}}
+        names = {f.name for f in fields(cls)}
+        unknown = sorted(set(merged) - names)
+        if unknown:
+            raise PanzaError(
+                f"unknown sampling setting(s) {', '.join(unknown)}; "
+                f"known: {', '.join(sorted(names))} (writer.llm.sampling)"
+            )
+        if "stop" in merged:
+            stop = merged["stop"]
+            merged["stop"] = (stop,) if isinstance(stop, str) else tuple(stop or ())
+        return cls(**merged)
+
+    def with_overrides(self, **overrides: Any) -> Sampling:
+        if not overrides:
+            return self
+        return Sampling.from_config({f.name: getattr(self, f.name) for f in fields(self)}, **overrides)
+
+
+def plain(cfg: Any) -> dict[str, Any]:
+    """A DictConfig or mapping as a resolved plain dict (backends never see OmegaConf objects)."""
+    if cfg is None:
+        return {}
+    try:
+        from omegaconf import DictConfig, OmegaConf
+
+        if isinstance(cfg, DictConfig):
+            return OmegaConf.to_container(cfg, resolve=True)  # type: ignore[return-value]
+    except ImportError:  # pragma: no cover - omegaconf is a core dependency
+        pass
+    return {k: (plain(v) if isinstance(v, Mapping) else v) for k, v in dict(cfg).items()}
+
+
+def load_llm(llm_cfg: Any, *, checkpoint: str | None = None, cache_dir: Path | str | None = None) -> LLM:
+    """Build the backend named by ``llm_cfg.backend``.
+
+    ``checkpoint`` is a trained model folder (transformers: a full/merged model; peft: an adapter
+    folder; llamacpp: a GGUF file or a folder holding one) that replaces the configured model.
+    """
+    cfg = plain(llm_cfg)
+    name = str(cfg.get("backend") or "").strip()
+    if name not in BACKENDS:
+        raise PanzaError(
+            f"unknown LLM backend {name or '(none)'!r}; choose one of: {', '.join(BACKENDS)} "
+            "(writer/llm=<name> or writer.llm.backend=<name>)"
+        )
+    module, cls_name = BACKENDS[name].split(":")
+    cls = getattr(importlib.import_module(module), cls_name)
+    return cls.from_config(cfg, checkpoint=checkpoint, cache_dir=cache_dir)
+
+
+def check_conversation(messages: Conversation) -> Conversation:
+    """Reject malformed chat input early with a clear message instead of a backend stack trace."""
+    if not messages or not isinstance(messages, list):
+        raise PanzaError("a conversation must be a non-empty list of {'role', 'content'} messages")
+    for m in messages:
+        if not isinstance(m, Mapping) or "role" not in m or "content" not in m:
+            raise PanzaError(f"bad chat message {m!r}: it needs 'role' and 'content'")
+    return messages

@@ -1,0 +1,184 @@
+"""llama.cpp backend (llama-cpp-python): the embedded default, fast on a laptop CPU.
+
+The GGUF's own chat template (read by llama.cpp from the file's metadata) renders the messages,
+so prompts match what the model was tuned on without Panza duplicating any template.
+llama-cpp-python has no batched chat API: a batch is generated one conversation after another.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import os
+import weakref
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from panza.errors import PanzaError
+from panza.llm.base import Conversation, PromptTooLong, Sampling, check_conversation
+
+
+def physical_cores() -> int:
+    try:
+        import psutil
+
+        n = psutil.cpu_count(logical=False)
+    except ImportError:  # pragma: no cover - psutil is a core dependency
+        n = None
+    return max(1, int(n or os.cpu_count() or 1))
+
+
+def find_gguf(ref: str | Path, key: str) -> Path:
+    """A GGUF file given itself or a folder holding exactly one; a one-line error otherwise."""
+    p = Path(str(ref)).expanduser()
+    if p.is_dir():
+        files = sorted(p.glob("*.gguf"))
+        if len(files) != 1:
+            what = "no .gguf file" if not files else f"{len(files)} .gguf files"
+            raise PanzaError(
+                f"{p} has {what}; point {key} at one GGUF file (or use writer/llm=transformers "
+                "for a Hugging Face model folder)"
+            )
+        return files[0]
+    if not p.is_file():
+        raise PanzaError(f"GGUF model {p} not found; fix {key} (or leave it empty for the embedded model)")
+    return p
+
+
+def _close(ref: weakref.ref[Any]) -> None:
+    llama = ref()
+    if llama is not None:
+        with contextlib.suppress(Exception):  # best effort during shutdown
+            llama.close()
+
+
+def sampling_kwargs(s: Sampling) -> dict[str, Any]:
+    """Panza's sampling settings in llama-cpp-python's chat-completion names."""
+    kw: dict[str, Any] = {
+        "max_tokens": s.max_new_tokens,
+        "repeat_penalty": s.repetition_penalty,
+        "stop": list(s.stop) or None,
+    }
+    if s.do_sample:
+        kw.update(temperature=s.temperature, top_p=s.top_p, top_k=s.top_k)
+    else:  # temperature 0 makes llama.cpp pick the most likely token: greedy
+        kw.update(temperature=0.0, top_p=1.0, top_k=1)
+    if s.seed is not None:
+        kw["seed"] = s.seed
+    return kw
+
+
+class LlamaCppLLM:
+    """A GGUF model run in-process by llama.cpp."""
+
+    def __init__(
+        self,
+        model_path: Path,
+        sampling: Sampling,
+        *,
+        n_ctx: int = 4096,
+        n_threads: int | None = None,
+        n_batch: int = 512,
+        n_gpu_layers: int = 0,
+        seed: int | None = None,
+        chat_format: str | None = None,
+    ) -> None:
+        try:
+            from llama_cpp import Llama
+        except ImportError:
+            raise PanzaError(
+                "the llamacpp backend needs llama-cpp-python: pip install llama-cpp-python"
+            ) from None
+        self.model_path = model_path
+        self.sampling = sampling
+        kw: dict[str, Any] = {
+            "model_path": str(model_path),
+            "n_ctx": int(n_ctx),
+            "n_threads": int(n_threads or physical_cores()),
+            "n_batch": int(n_batch),
+            "n_gpu_layers": int(n_gpu_layers),
+            "verbose": False,
+        }
+        if seed is not None:
+            kw["seed"] = int(seed)
+        if chat_format:
+            kw["chat_format"] = chat_format
+        try:
+            self.llama = Llama(**kw)
+        except (ValueError, RuntimeError) as e:
+            raise PanzaError(
+                f"llama.cpp cannot load {model_path}: {str(e).splitlines()[0]}; is it a valid GGUF file?"
+            ) from None
+        # Free the model before interpreter shutdown: llama-cpp-python's __del__ at exit prints a
+        # spurious traceback once its module globals are gone.
+        atexit.register(_close, weakref.ref(self.llama))
+
+    def close(self) -> None:
+        _close(weakref.ref(self.llama))
+
+    @classmethod
+    def from_config(
+        cls, cfg: dict[str, Any], *, checkpoint: str | None = None, cache_dir: Path | str | None = None
+    ) -> LlamaCppLLM:
+        if checkpoint:
+            path = find_gguf(checkpoint, "checkpoint")
+        elif cfg.get("model_path"):
+            path = find_gguf(cfg["model_path"], "writer.llm.model_path")
+        else:
+            from panza.llm.embedded import gguf_path
+
+            path = gguf_path()
+        return cls(
+            path,
+            Sampling.from_config(cfg.get("sampling")),
+            n_ctx=cfg.get("n_ctx", 4096),
+            n_threads=cfg.get("n_threads"),
+            n_batch=cfg.get("n_batch", 512),
+            n_gpu_layers=cfg.get("n_gpu_layers", 0),
+            seed=cfg.get("seed"),
+            chat_format=cfg.get("chat_format"),
+        )
+
+    def _check_fits(self, messages: Conversation) -> Conversation:
+        """llama.cpp fails on an over-long prompt with an obscure error: say what to change instead."""
+        check_conversation(messages)
+        # llama.cpp may round its context up, but the Python side keeps the configured size.
+        n_ctx = min(self.llama.n_ctx(), int(self.llama.context_params.n_ctx or self.llama.n_ctx()))
+        n = (
+            sum(
+                len(self.llama.tokenize(str(m["content"]).encode(), add_bos=False, special=True)) + 4
+                for m in messages
+            )
+            + 4
+        )
+        if n >= n_ctx:
+            raise PromptTooLong(
+                f"the prompt has about {n} tokens but writer.llm.n_ctx is {n_ctx}: raise "
+                "writer.llm.n_ctx, or shorten it (writer.rag.k, writer.thread.max_chars)"
+            )
+        return messages
+
+    def _complete(self, messages: Conversation, stream: bool, kw: dict[str, Any]) -> Any:
+        try:
+            return self.llama.create_chat_completion(messages=self._check_fits(messages), stream=stream, **kw)
+        except ValueError as e:
+            raise PromptTooLong(
+                f"llama.cpp rejected the prompt ({str(e).splitlines()[0]}); raise "
+                "writer.llm.n_ctx or shorten the prompt"
+            ) from None
+
+    def generate(self, batch: list[Conversation], **sampling: Any) -> list[str]:
+        kw = sampling_kwargs(self.sampling.with_overrides(**sampling))
+        out = []
+        for messages in batch:
+            res = self._complete(messages, False, kw)
+            out.append((res["choices"][0]["message"].get("content") or "").strip())
+        return out
+
+    def stream(self, messages: Conversation, **sampling: Any) -> Iterator[str]:
+        kw = sampling_kwargs(self.sampling.with_overrides(**sampling))
+        for chunk in self._complete(messages, True, kw):
+            piece = chunk["choices"][0]["delta"].get("content")
+            if piece:
+                yield piece

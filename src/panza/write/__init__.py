@@ -1,0 +1,1 @@
+"""Drafting emails: the shared prompt builder, the writer and its interfaces (cli, json)."""

@@ -1,0 +1,213 @@
+"""Bulk drafting from a JSONL file, written in the original Panza evaluation format.
+
+Output: ``{"responses": [{"prompt", "thread", "full_prompt", "golden_responses", "panza_responses",
+"scores"?}, ...], "metrics": {...}?, "skipped": [...], "run": {...}}``. Records with the same
+instruction and thread are grouped, so all their emails count as alternative goldens.
+Drafts are appended to ``<output_file>.partial.jsonl`` as batches finish: an interrupted run
+resumes there, and the final file is written atomically at the end.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from panza.errors import PanzaError
+from panza.jsonl import append_jsonl, atomic_open
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Job:
+    prompt: str
+    thread: list[str]
+    goldens: list[str] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        return json.dumps([self.prompt, self.thread], ensure_ascii=False)
+
+
+@dataclass
+class Jobs:
+    input_file: Path
+    jobs: list[Job]
+    skipped: list[dict[str, Any]]
+
+
+def parse_records(lines: list[str], source: str, use_thread: bool = True) -> Jobs:
+    """Group records into jobs; a broken record is counted in ``skipped`` with why, never dropped silently."""
+    grouped: dict[str, Job] = {}
+    skipped: list[dict[str, Any]] = []
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError as e:
+            skipped.append({"line": n, "reason": f"not valid JSON ({e.msg})"})
+            continue
+        if not isinstance(rec, dict):
+            skipped.append({"line": n, "reason": "not a JSON object"})
+            continue
+        summary = rec.get("summary")
+        if not isinstance(summary, str) or not summary.strip():
+            skipped.append({"line": n, "reason": "no 'summary' (the instruction)"})
+            continue
+        thread = rec.get("thread") if use_thread else None
+        if thread is not None and not (isinstance(thread, list) and all(isinstance(t, str) for t in thread)):
+            skipped.append({"line": n, "reason": "'thread' is not a list of strings"})
+            continue
+        job = Job(summary.strip(), list(thread or []))
+        job = grouped.setdefault(job.key, job)
+        if isinstance(rec.get("email"), str) and rec["email"].strip():
+            job.goldens.append(rec["email"])
+    return Jobs(Path(source), list(grouped.values()), skipped)
+
+
+def load_jobs(iface: Any) -> Jobs:
+    path = Path(str(iface.get("input_file"))).expanduser()
+    if not path.is_file():
+        raise PanzaError(
+            f"input file {path} not found; run `panza prepare` to create test.jsonl or set "
+            "interfaces.input_file=<file.jsonl>"
+        )
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as e:
+        raise PanzaError(f"{path}: cannot read it ({e}); it must be UTF-8 JSON lines") from None
+    jobs = parse_records(lines, str(path), bool(iface.get("use_thread", True)))
+    if jobs.skipped:
+        shown = "; ".join(f"line {s['line']}: {s['reason']}" for s in jobs.skipped[:3])
+        more = f"; and {len(jobs.skipped) - 3} more" if len(jobs.skipped) > 3 else ""
+        log.warning(
+            '%s: %d record(s) skipped (%s%s); they are listed in the output\'s "skipped"',
+            path,
+            len(jobs.skipped),
+            shown,
+            more,
+        )
+    if not jobs.jobs:
+        raise PanzaError(
+            f'{path}: no usable record (each line needs a "summary"); {len(jobs.skipped)} skipped'
+        )
+    return jobs
+
+
+def _load_partial(path: Path) -> dict[str, dict[str, Any]]:
+    done: dict[str, dict[str, Any]] = {}
+    if path.is_file():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            try:
+                rec = json.loads(line)
+                done[rec["key"]] = rec
+            except (json.JSONDecodeError, KeyError, TypeError):
+                continue  # a line cut by a crash: that batch is simply drafted again
+    return done
+
+
+def run(writer: Any, iface: Any, jobs: Jobs, cfg: Any = None) -> int:
+    from tqdm import tqdm
+
+    out = Path(str(iface.get("output_file"))).expanduser()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.with_name(out.name + ".partial.jsonl")
+    if not iface.get("resume", True) and partial.exists():
+        partial.unlink()
+    done = _load_partial(partial)
+    todo = [j for j in jobs.jobs if j.key not in done]
+    if done:
+        log.info(
+            "resuming: %d of %d instructions already drafted (%s)",
+            len(jobs.jobs) - len(todo),
+            len(jobs.jobs),
+            partial,
+        )
+    failed: dict[str, str] = {}
+    batch_size = max(1, int(iface.get("batch_size", 8)))
+    per_prompt = max(1, int(iface.get("responses_per_prompt", 1)))
+    with (
+        partial.open("a", encoding="utf-8") as fh,
+        tqdm(total=len(todo) * per_prompt, desc="drafting", unit="draft", file=sys.stderr) as bar,
+    ):
+        for i in range(0, len(todo), batch_size):
+            batch = todo[i : i + batch_size]
+            drafts: list[list[str]] = [[] for _ in batch]
+            prompts: list[Any] = []
+            for _ in range(per_prompt):
+                texts, prompts = _draft(writer, batch, failed)
+                for d, t in zip(drafts, texts, strict=True):
+                    if t is not None:
+                        d.append(t)
+                bar.update(len(batch))
+            for j, d, p in zip(batch, drafts, prompts, strict=True):
+                if j.key in failed:
+                    continue  # not saved as done: a later run with a larger context retries it
+                rec = {"key": j.key, "full_prompt": p, "panza_responses": d}
+                done[j.key] = rec
+                append_jsonl(fh, rec)
+
+    responses = [
+        {
+            "prompt": j.prompt,
+            "thread": j.thread,
+            "full_prompt": done[j.key]["full_prompt"],
+            "golden_responses": j.goldens,
+            "panza_responses": done[j.key]["panza_responses"],
+        }
+        for j in jobs.jobs
+        if j.key in done
+    ]
+    for key, reason in failed.items():
+        jobs.skipped.append({"prompt": json.loads(key)[0], "reason": reason})
+    result: dict[str, Any] = {"responses": responses}
+    if iface.get("compute_metrics", True) and any(j.goldens for j in jobs.jobs):
+        from panza.evaluate.metrics import score_responses
+
+        result["metrics"] = score_responses(responses)
+    result["skipped"] = jobs.skipped
+    result["run"] = {"input_file": str(jobs.input_file), **getattr(writer, "info", {})}
+    with atomic_open(out) as fh:
+        json.dump(result, fh, indent=2, ensure_ascii=False)
+    partial.unlink(missing_ok=True)
+    _summary(out, responses, jobs, result.get("metrics"))
+    return 0
+
+
+def _draft(writer: Any, batch: list[Job], failed: dict[str, str]) -> tuple[list[str | None], list[Any]]:
+    """Draft a batch; a prompt too long for the model is recorded in ``failed`` and the rest go on."""
+    from panza.llm.base import PromptTooLong
+
+    try:
+        return writer.run_batch([j.prompt for j in batch], [j.thread for j in batch])  # type: ignore[no-any-return]
+    except PromptTooLong:
+        pass  # find which prompt(s): draft them one by one
+    texts: list[str | None] = []
+    prompts: list[Any] = []
+    for j in batch:
+        try:
+            t, p = writer.run_batch([j.prompt], [j.thread])
+            texts.append(t[0])
+            prompts.append(p[0])
+        except PromptTooLong as e:
+            failed[j.key] = str(e)
+            texts.append(None)
+            prompts.append(None)
+    return texts, prompts
+
+
+def _summary(out: Path, responses: list[dict[str, Any]], jobs: Jobs, metrics: dict[str, Any] | None) -> None:
+    n = sum(len(r["panza_responses"]) for r in responses)
+    msg = f"{n} draft(s) for {len(responses)} instruction(s) written to {out}; {len(jobs.skipped)} record(s) skipped"
+    if metrics:
+        r = metrics["ROUGE"]
+        msg += (
+            f"; BLEU {metrics['BLEU']:.3f}, ROUGE-1 {r['rouge1']:.3f}, ROUGE-2 {r['rouge2']:.3f}, "
+            f"ROUGE-L {r['rougeL']:.3f}"
+        )
+    print(msg, file=sys.stderr)
