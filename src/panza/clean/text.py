@@ -9,16 +9,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 # NBSP-like spaces become ordinary spaces; zero-width characters vanish. Words are never touched.
-_TRANSLATE = {
-    0x00A0: " ",
-    0x2007: " ",
-    0x202F: " ",
-    0x200B: None,
-    0x200C: None,
-    0x200D: None,
-    0x2060: None,
-    0xFEFF: None,
-}
+# (str.translate with a dict costs ~40 µs on a 2 KB non-ASCII body; a few C-level `in`/replace do not.)
+_REPLACE = (
+    ("\u00a0", " "),
+    ("\u2007", " "),
+    ("\u202f", " "),
+    ("\u200b", ""),
+    ("\u200c", ""),
+    ("\u200d", ""),
+    ("\u2060", ""),
+    ("\ufeff", ""),
+)
 
 
 def normalize_lines(body: str) -> list[str]:
@@ -26,7 +27,9 @@ def normalize_lines(body: str) -> list[str]:
     if "\r" in body:
         body = body.replace("\r\n", "\n").replace("\r", "\n")
     if not body.isascii():
-        body = body.translate(_TRANSLATE)
+        for ch, rep in _REPLACE:
+            if ch in body:
+                body = body.replace(ch, rep)
     return [line.rstrip() for line in body.split("\n")]
 
 

@@ -1,0 +1,627 @@
+"""MIME parsing: headers and the body text the user typed, from raw message bytes.
+
+We parse with the stdlib's fast ``compat32`` parser (the ``email.policy.default`` API is several
+times slower) and do the decoding ourselves so that no declared, wrong or missing charset, no
+broken transfer encoding and no malformed header can raise: every function here returns text.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.header import decode_header
+from email.message import Message
+from email.parser import BytesHeaderParser, BytesParser
+from email.policy import Compat32
+from email.utils import getaddresses, parsedate_to_datetime
+
+from panza.ingest.html import html_to_text
+
+
+class _RawPolicy(Compat32):
+    """compat32, but header values come back as plain ``str`` (never ``Header`` objects)."""
+
+    def header_fetch_parse(self, name: str, value: str) -> str:  # type: ignore[override]
+        return value
+
+
+_POLICY = _RawPolicy()
+_PARSER = BytesParser(policy=_POLICY)
+_WS = re.compile(r"\s+")
+_MSGID = re.compile(r"<[^<>\s]+>")
+_BAD_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffd]")
+_MAX_DEPTH = 40
+# Opaque cryptographic containers: the text inside cannot be read without the user's key.
+_ENCRYPTED_TYPES = frozenset(
+    {"application/pkcs7-mime", "application/x-pkcs7-mime", "application/pgp-encrypted"}
+)
+
+# Declared names mapped to the superset browsers use, so common mislabelling still decodes right.
+_SUPERSET = {
+    "ascii": "cp1252",
+    "iso8859-1": "cp1252",
+    "latin-1": "cp1252",
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "euc_kr": "cp949",
+    "shift_jis": "cp932",
+    "big5": "big5hkscs",
+    "iso8859-8-i": "iso8859-8",
+}
+_MULTIBYTE = {
+    "utf-8",
+    "utf-16",
+    "utf-16-le",
+    "utf-16-be",
+    "utf-32",
+    "utf-32-le",
+    "utf-32-be",
+    "utf-7",
+    "shift_jis",
+    "cp932",
+    "euc_jp",
+    "euc_jis_2004",
+    "euc_jisx0213",
+    "gb2312",
+    "gbk",
+    "gb18030",
+    "hz",
+    "big5",
+    "big5hkscs",
+    "cp950",
+    "euc_kr",
+    "cp949",
+    "johab",
+    "shift_jis_2004",
+    "shift_jisx0213",
+}
+_SEVEN_BIT = ("iso2022", "utf-7", "hz")  # stateful encodings whose bytes are all ASCII
+
+
+def parse(data: bytes) -> Message:
+    """Parse raw bytes; never raises on malformed input (defects are recorded on the message).
+
+    Well-formed mail takes the fast path (``fast_parse``); anything it is unsure about goes
+    through the stdlib feed parser, which copes with every kind of damage.
+    """
+    try:
+        msg = fast_parse(data)
+    except Exception:  # any surprise: the stdlib parser decides
+        msg = None
+    return msg if msg is not None else _PARSER.parsebytes(data)
+
+
+def full_parse(data: bytes) -> Message:
+    """The stdlib feed parser alone (reference for tests of ``fast_parse``)."""
+    return _PARSER.parsebytes(data)
+
+
+_HEADER_PARSER = BytesHeaderParser(policy=_POLICY)
+_HEAD_END = re.compile(rb"\n\r?\n")
+
+
+def fast_parse(data: bytes, depth: int = 0) -> Message | None:
+    """Parse headers with the stdlib, split MIME bodies with ``bytes.find``; None when unsure.
+
+    The feed parser pushes every body line through Python code and compiles a fresh regex per
+    multipart boundary (the re cache cannot hold them), which made parsing cost as much as all
+    the rest of ingestion. Here only header blocks are parsed; bodies are sliced. Anything
+    unusual (header damage, a missing boundary, message/* parts, digests) returns None.
+    """
+    if depth > _MAX_DEPTH:
+        return None
+    if data.startswith((b"\n", b"\r\n")):
+        return None
+    m = _HEAD_END.search(data)
+    head, body = (data[: m.start() + 1], data[m.end() :]) if m else (data, b"")
+    msg = _header_block(head)
+    if msg is None:
+        return None
+    ctype = msg.get_content_type()
+    maintype = ctype.partition("/")[0]
+    if maintype == "message" or ctype == "multipart/digest":
+        return None
+    if maintype != "multipart":
+        msg.set_payload(body.decode("ascii", "surrogateescape"))
+        return msg
+    boundary = msg.get_boundary()
+    if not boundary:
+        return None
+    parts = _split_multipart(body, boundary.encode("ascii", "surrogateescape"))
+    if parts is None:
+        return None
+    children = []
+    for raw in parts:
+        child = fast_parse(raw, depth + 1) if raw.strip() else None
+        if child is None:
+            if raw.strip():
+                return None
+            child = _HEADER_PARSER.parsebytes(b"")
+            child.set_payload("")
+        children.append(child)
+    msg.set_payload(children)
+    return msg
+
+
+_HEADER_NAME = re.compile(r"[\041-\071\073-\176]+:")
+
+
+def _header_block(head: bytes) -> Message | None:
+    """A Message holding the header fields of ``head``, exactly as the feed parser would store them.
+
+    Plain string splitting instead of the feed parser's per-line machinery; None for anything the
+    feed parser would treat specially (a Unix From line, a bare CR, a line that is no header, ...).
+    """
+    text = head.decode("ascii", "surrogateescape")
+    if "\r" in text:
+        if "\r" in text.replace("\r\n", ""):
+            return None
+        text = text.replace("\r\n", "\n")
+    msg = Message(policy=_POLICY)
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    if not lines:
+        return None
+    name = ""
+    value: list[str] = []
+    for line in lines:
+        if line[:1] in (" ", "\t"):
+            if not name:
+                return None
+            value.append("\n" + line)
+            continue
+        if not _HEADER_NAME.match(line):
+            return None
+        if name:
+            msg.set_raw(name, "".join(value))
+        name, _, first = line.partition(":")
+        value = [first.lstrip(" \t")]
+    msg.set_raw(name, "".join(value))
+    return msg
+
+
+def _split_multipart(body: bytes, boundary: bytes) -> list[bytes] | None:
+    """Body parts between ``--boundary`` lines, or None unless a closing ``--boundary--`` is found."""
+    delim = b"--" + boundary
+    parts: list[bytes] = []
+    pos = 0
+    start = -1  # start of the current part's bytes
+    while True:
+        i = body.find(delim, pos)
+        if i < 0:
+            return None  # no closing delimiter: let the stdlib parser handle the damage
+        if i and body[i - 1] != 10:  # not at the start of a line
+            pos = i + 1
+            continue
+        eol = body.find(b"\n", i)
+        line_end = len(body) if eol < 0 else eol
+        rest = body[i + len(delim) : line_end].rstrip(b"\r \t")
+        if rest not in (b"", b"--"):
+            pos = i + 1  # a longer boundary that merely starts with ours
+            continue
+        if start >= 0:
+            end = i - 1  # the line break before a delimiter belongs to the delimiter
+            if end > start and body[end - 1] == 13:
+                end -= 1
+            parts.append(body[start : max(start, end)])
+        if rest == b"--":
+            return parts
+        start = line_end + 1
+        pos = start
+
+
+# ---------------------------------------------------------------- charsets
+
+
+def normalize_charset(name: str | None) -> str | None:
+    """A Python codec name for a declared charset, or None when unknown/unusable."""
+    if not name:
+        return None
+    name = name.strip().strip("\"'").lower()
+    if name.endswith("-i") and name.startswith("iso-8859-8"):
+        name = "iso-8859-8"
+    try:
+        canonical = codecs.lookup(name).name
+    except (LookupError, ValueError):
+        return None
+    return _SUPERSET.get(canonical, canonical)
+
+
+def decode_bytes(data: bytes, declared: str | None = None) -> str:
+    """Decode ``data``: declared charset -> UTF-8 -> charset-normalizer -> latin-1; never raises.
+
+    A single-byte declared charset (latin-1, cp1252, ...) is tried *after* UTF-8: text that is
+    valid UTF-8 with non-ASCII bytes is almost never really latin-1, so this fixes the common
+    "declared latin-1, actually UTF-8" mislabelling instead of producing mojibake.
+    """
+    cs = normalize_charset(declared)
+    if cs and cs.startswith(_SEVEN_BIT):
+        try:
+            return data.decode(cs)
+        except (UnicodeDecodeError, LookupError, ValueError):
+            pass
+    if data.isascii():
+        return data.decode("ascii")
+    if cs and (cs in _MULTIBYTE or cs.startswith("iso2022")):
+        try:
+            return data.decode(cs)
+        except (UnicodeDecodeError, LookupError, ValueError):
+            pass
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    if cs and cs not in _MULTIBYTE:
+        try:
+            return data.decode(cs)
+        except (UnicodeDecodeError, LookupError, ValueError):
+            pass
+    return _guess(data)
+
+
+def _guess(data: bytes) -> str:
+    """charset-normalizer for text long enough to judge; otherwise (or if unsure) latin-1."""
+    if len(data) >= GUESS_MIN_BYTES:
+        try:
+            from charset_normalizer import from_bytes
+
+            best = from_bytes(data[:65536]).best()
+            if best is not None and best.encoding and best.chaos < 0.3:
+                return data.decode(best.encoding, errors="replace")
+        except Exception:  # a detector bug must never lose the message; latin-1 below always works
+            pass
+    try:
+        return data.decode("cp1252")  # latin-1 plus the curly quotes and dashes Windows mail uses
+    except UnicodeDecodeError:
+        return data.decode("latin-1", errors="replace")
+
+
+GUESS_MIN_BYTES = 48  # below this charset detection is a coin toss (a header word, a name)
+
+
+def _unsurrogate(s: str) -> str:
+    """compat32 smuggles raw 8-bit header bytes as surrogates; turn them back into text."""
+    try:
+        s.encode("utf-8")
+        return s
+    except UnicodeEncodeError:
+        return decode_bytes(s.encode("utf-8", "surrogateescape"))
+
+
+def header_text(value: str | None) -> str:
+    """A header value as clean one-line text: RFC 2047 words and raw 8-bit bytes decoded."""
+    if not value:
+        return ""
+    value = _unsurrogate(str(value))
+    if "=?" in value:
+        try:
+            parts = decode_header(value)
+        except Exception:
+            parts = [(value, None)]
+        out = []
+        for chunk, cs in parts:
+            if isinstance(chunk, bytes):
+                if cs is None:
+                    out.append(chunk.decode("raw-unicode-escape", errors="replace"))
+                else:
+                    out.append(decode_bytes(chunk, cs))
+            else:
+                out.append(chunk)
+        value = _join_decoded(out, parts)
+    return _WS.sub(" ", value).strip()
+
+
+def _join_decoded(out: list[str], parts: list) -> str:
+    # decode_header strips the space between an encoded word and plain text; put it back.
+    if len(out) < 2:
+        return "".join(out)
+    res = out[0]
+    for i in range(1, len(out)):
+        prev_cs, cs = parts[i - 1][1], parts[i][1]
+        if (prev_cs is None) != (cs is None) and not res.endswith(" ") and not out[i].startswith(" "):
+            res += " "
+        res += out[i]
+    return res
+
+
+# ---------------------------------------------------------------- headers
+
+
+@dataclass
+class Headers:
+    from_name: str
+    from_addr: str  # lower-cased; "" when missing or unparseable
+    to: list[str]
+    subject: str | None
+    date: str | None  # ISO-8601
+    message_id: str | None
+    in_reply_to: str | None
+    labels: list[str] = field(default_factory=list)
+    from_addrs: list[str] = field(default_factory=list)  # every From address, lower-cased
+
+
+_SIMPLE_ADDR = re.compile(
+    r"\s*([^\"(),:;<>@\\\[\]]*?)\s*<([^\s\"(),:;<>@\\\[\]]+@[^\s\"(),:;<>@\\\[\]]+)>\s*"
+    r"|\s*([^\s\"(),:;<>@\\\[\]]+@[^\s\"(),:;<>@\\\[\]]+)\s*"
+)
+
+
+def addresses(values: list[str]) -> list[tuple[str, str]]:
+    """(display name, address) pairs from header values; bad syntax yields what can be read.
+
+    The common single ``Name <addr>`` / ``addr`` shapes (no quotes, comments or groups) are
+    read with one regex; everything else goes through ``email.utils.getaddresses``, which is
+    exact but about 20x slower.
+    """
+    if len(values) == 1 and (m := _SIMPLE_ADDR.fullmatch(values[0])):
+        return [(m.group(1), m.group(2))] if m.group(2) else [("", m.group(3))]
+    values = [_unsurrogate(v) for v in values]
+    try:
+        pairs = [(n, a) for n, a in getaddresses(values) if a or n]
+    except Exception:
+        pairs = []
+    if all(_VALID_ADDR.fullmatch(a) for _, a in pairs if a) and any(a for _, a in pairs):
+        return pairs
+    # damaged syntax (an unclosed quote or bracket): salvage whatever looks like an address
+    good = [(n, a) for n, a in pairs if _VALID_ADDR.fullmatch(a)]
+    seen = {a for _, a in good}
+    for v in values:
+        for a in _ANY_ADDR.findall(v):
+            if a not in seen:
+                seen.add(a)
+                good.append(("", a))
+    return good or pairs
+
+
+_VALID_ADDR = re.compile(r"[^@\s<>\"(),;:]+@[^@\s<>\"(),;:]+")
+_ANY_ADDR = re.compile(r"[^@\s<>\"(),;:']+@[^@\s<>\"(),;:']+\.[^@\s<>\"(),;:'.]+")
+
+
+def iso_date(value: str | None) -> str | None:
+    if not value:
+        return None
+    try:
+        dt: datetime = parsedate_to_datetime(_unsurrogate(value))
+        return dt.isoformat()
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+
+
+def message_id(value: str | None) -> str | None:
+    if not value:
+        return None
+    value = _unsurrogate(value)
+    m = _MSGID.search(value)
+    if m:
+        return m.group(0)
+    value = value.strip()
+    return f"<{value}>" if value and " " not in value else None
+
+
+def gmail_labels(value: str | None) -> list[str]:
+    """``X-Gmail-Labels: Sent,"Work, old",Important`` -> labels (quotes and commas respected)."""
+    if not value:
+        return []
+    labels, cur, quoted = [], [], False
+    for ch in header_text(value):
+        if ch == '"':
+            quoted = not quoted
+        elif ch == "," and not quoted:
+            labels.append("".join(cur).strip())
+            cur = []
+        else:
+            cur.append(ch)
+    labels.append("".join(cur).strip())
+    return [x for x in labels if x]
+
+
+_WANTED = frozenset({"from", "to", "subject", "date", "message-id", "in-reply-to", "x-gmail-labels"})
+
+
+def read_headers(msg: Message) -> Headers:
+    # one pass over the fields (every Message.get() is a linear scan of all of them)
+    fields: dict[str, list[str]] = {}
+    for k, v in msg.raw_items():
+        k = k.lower()
+        if k in _WANTED:
+            fields.setdefault(k, []).append(v)
+
+    def first(name: str) -> str | None:
+        vals = fields.get(name)
+        return vals[0] if vals else None
+
+    froms = addresses(fields.get("from", []))
+    name, addr = next(((n, a) for n, a in froms if a), froms[0] if froms else ("", ""))
+    to = [a for _, a in addresses(fields.get("to", [])) if a]
+    subject = first("subject")
+    return Headers(
+        from_name=header_text(name),
+        from_addr=addr.strip().lower(),
+        to=to,
+        subject=header_text(subject) if subject is not None else None,
+        date=iso_date(first("date")),
+        message_id=message_id(first("message-id")),
+        in_reply_to=message_id(first("in-reply-to")),
+        labels=gmail_labels(first("x-gmail-labels")),
+        from_addrs=[a.strip().lower() for _, a in froms if a],
+    )
+
+
+# ---------------------------------------------------------------- body
+
+
+@dataclass
+class Body:
+    text: str | None = None  # what the client shows as the message text (HTML converted)
+    kind: str = "none"  # "plain", "html" or "none"
+    forwarded_attachment: bool = False  # a message/rfc822 part was attached
+    encrypted: bool = False
+    unsplit_multipart: bool = False  # multipart/* whose parts could not be split (bad boundary)
+    note: str = ""  # why no text was found, for discard records
+
+
+def body(msg: Message) -> Body:
+    """The body text, preferring text/plain, falling back to converted text/html."""
+    info = Body()
+    found = _walk(msg, 0, info)
+    if found is not None:
+        info.text, info.kind = found
+    return info
+
+
+def _walk(part: Message, depth: int, info: Body) -> tuple[str, str] | None:
+    if depth > _MAX_DEPTH:
+        info.note = "MIME nesting too deep"
+        return None
+    ctype = part.get_content_type()
+    maintype, _, subtype = ctype.partition("/")
+    if maintype == "message" and subtype in ("rfc822", "global", "partial"):
+        info.forwarded_attachment = True
+        return None
+    if part.is_multipart():
+        payload = part.get_payload()
+        if ctype == "multipart/encrypted":
+            info.encrypted = True
+            return None
+        if ctype == "multipart/alternative":
+            # text/plain first: converting the HTML alternative too would only cost time
+            kids = [c for c in payload if isinstance(c, Message)]
+            plain = [c for c in kids if c.get_content_type() == "text/plain" and not _is_attachment(c)]
+            for c in plain:
+                r = _walk(c, depth + 1, info)
+                if r is not None and r[0].strip():
+                    return r
+            results = [r for c in kids if c not in plain and (r := _walk(c, depth + 1, info))]
+            for text, kind in results:
+                if text.strip():
+                    return text, kind
+            return results[0] if results else None
+        for child in payload:
+            if isinstance(child, Message) and child.get_content_maintype() == "message":
+                info.forwarded_attachment = True
+            elif isinstance(child, Message) and not _is_attachment(child):
+                r = _walk(child, depth + 1, info)
+                if r is not None and r[0].strip():
+                    return r
+        return None
+    if maintype == "multipart":
+        info.unsplit_multipart = True
+        return None
+    if ctype in _ENCRYPTED_TYPES:
+        info.encrypted = True
+        return None
+    if maintype != "text" or _is_attachment(part):
+        if not info.note:
+            info.note = f"no text part ({ctype})"
+        return None
+    if subtype not in ("plain", "html", "markdown", "x-markdown", "enriched"):
+        if not info.note:
+            info.note = f"no text part ({ctype})"
+        return None
+    params = _params(part)
+    text = _part_text(part, params.get("charset"))
+    if subtype == "html":
+        return html_to_text(text), "html"
+    if params.get("format", "").lower() == "flowed":
+        text = unflow(text, delsp=params.get("delsp", "").lower() == "yes")
+    return text, "plain"
+
+
+def _params(part: Message) -> dict[str, str]:
+    """Content-Type parameters, parsed once (each ``get_param`` call re-parses the header)."""
+    try:
+        pairs = part.get_params() or []
+    except Exception:
+        return {}
+    out: dict[str, str] = {}
+    for k, v in pairs[1:]:
+        if isinstance(v, tuple):  # RFC 2231: (charset, language, value)
+            v = v[2]
+        out[str(k).lower()] = str(v or "").strip().strip('"')
+    return out
+
+
+def _is_attachment(part: Message) -> bool:
+    try:
+        return part.get_content_disposition() == "attachment"
+    except Exception:
+        return False
+
+
+def _part_text(part: Message, charset: str | None = None) -> str:
+    """Decoded text of a leaf part: transfer encoding, then charset, then line endings."""
+    try:
+        data = part.get_payload(decode=True)
+    except Exception:  # e.g. a charset parameter made of raw 8-bit bytes: use the payload as is
+        raw = getattr(part, "_payload", "")
+        data = raw.encode("utf-8", "surrogateescape") if isinstance(raw, str) else b""
+    if not isinstance(data, bytes):
+        data = b""
+    text = decode_bytes(data, charset)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+def garbage_ratio(text: str) -> float:
+    """Share of control and replacement characters: high means binary or undecodable text."""
+    if not text:
+        return 0.0
+    return len(_BAD_CHARS.findall(text)) / len(text)
+
+
+def unflow(text: str, delsp: bool = False) -> str:
+    """Undo RFC 3676 format=flowed soft line breaks, so paragraphs read as the user typed them."""
+    out: list[str] = []
+    buf: str | None = None
+    buf_depth = 0
+
+    def flush() -> None:
+        nonlocal buf
+        if buf is not None:
+            out.append((">" * buf_depth + " " + buf) if buf_depth else buf)
+            buf = None
+
+    for line in text.split("\n"):
+        depth = len(line) - len(line.lstrip(">"))
+        content = line[depth:]
+        if content.startswith(" "):
+            content = content[1:]  # space-stuffing
+        if content == "-- ":
+            flush()
+            out.append(line)
+            continue
+        if buf is not None and depth != buf_depth:
+            flush()
+        buf = content if buf is None else buf + content
+        buf_depth = depth
+        if content.endswith(" "):
+            if delsp:
+                buf = buf[:-1]
+            continue
+        flush()
+    flush()
+    return "\n".join(out)
+
+
+_PGP_SIGNED = "-----BEGIN PGP SIGNED MESSAGE-----"
+_PGP_SIG = "-----BEGIN PGP SIGNATURE-----"
+_PGP_MSG = "-----BEGIN PGP MESSAGE-----"
+
+
+def strip_pgp(text: str) -> tuple[str, bool]:
+    """Remove inline PGP signature armour; returns (text, is_encrypted)."""
+    head = text.lstrip()[:80]
+    if head.startswith(_PGP_MSG):
+        return text, True
+    if head.startswith(_PGP_SIGNED):
+        body_start = text.find("\n\n", text.find(_PGP_SIGNED))
+        text = text[body_start + 2 :] if body_start >= 0 else ""
+        end = text.find(_PGP_SIG)
+        if end >= 0:
+            text = text[:end]
+        text = "\n".join(ln[2:] if ln.startswith("- ") else ln for ln in text.split("\n"))
+    return text, False

@@ -1,0 +1,200 @@
+"""MIME decoding: body choice, charsets, transfer encodings, HTML rendering, the fast parser."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from panza.ingest import mime
+from panza.ingest.html import html_to_text
+
+FIXTURES = Path(__file__).parent / "fixtures" / "mime"
+
+
+def _body(name: str) -> mime.Body:
+    return mime.body(mime.parse((FIXTURES / name).read_bytes()))
+
+
+def test_plain_is_preferred_over_html() -> None:
+    b = _body("gmail_alternative.eml")
+    assert b.kind == "plain"
+    assert "HTML VERSION" not in (b.text or "")
+    assert "> Hi Alex, here is the revised plan." in (b.text or "")
+
+
+def test_outlook_html_only_renders_header_block_as_lines() -> None:
+    b = _body("outlook_html_only.eml")
+    assert b.kind == "html"
+    lines = (b.text or "").split("\n")
+    assert lines[:3] == [
+        "Hi Maria,",
+        "",
+        "thanks for the revised plan & the numbers. They make sense to me, "
+        "so let us go ahead with the second phase.",
+    ]
+    for start in (
+        "From: Maria Lopez <maria@partner.example>",
+        "Sent: Monday, March 4, 2024 9:00 AM",
+        "To: Alex Example",
+        "Subject: Plan",
+    ):
+        assert start in lines
+    text = b.text or ""
+    assert "alert(1)" not in text and "color:red" not in text and "preheader" not in text
+
+
+def test_gmail_html_quote_and_signature() -> None:
+    text = _body("gmail_html_only.eml").text or ""
+    assert "\n-- \nAlex Example\nExample Studio\n" in text
+    assert text.count("-- ") == 1
+    assert (
+        "schrieb Maria Lopez <maria@partner.example>:\n> Hallo Alex,\n> anbei die Pläne.\n> > older quote"
+        in text
+    )
+
+
+def test_blockquote_and_gmail_quote_div_are_prefixed() -> None:
+    assert (
+        html_to_text("<div>mine</div><blockquote>a<br>b<blockquote>c</blockquote></blockquote>")
+        == "mine\n> a\n> b\n> > c"
+    )
+    # a gmail_quote div without a blockquote inside is itself the quote
+    assert html_to_text('<div>mine</div><div class="gmail_quote">old text</div>') == "mine\n> old text"
+    # ... unless it is a forwarded message, which Gmail's plain text leaves unquoted
+    fwd = html_to_text(
+        '<div>fyi</div><div class="gmail_quote">---------- Forwarded message ---------<br>From: X</div>'
+    )
+    assert fwd == "fyi\n---------- Forwarded message ---------\nFrom: X"
+
+
+def test_html_never_raises_on_junk() -> None:
+    for junk in ["", "<", "<<<>>>", "<div" * 5000, "\x00\x01<b>x</b>", "<table><tr><td>a<td>b</table>"]:
+        assert isinstance(html_to_text(junk), str)
+    assert html_to_text("<table><tr><td>a</td><td>b</td></tr></table>") == "a b"
+
+
+def test_wrong_declared_charset_is_fixed() -> None:
+    assert "vielen Dank für die schönen Pläne" in (_body("wrong_charset.eml").text or "")
+
+
+def test_unknown_charset_falls_back() -> None:
+    msg = mime.parse((FIXTURES / "unknown_charset.eml").read_bytes())
+    assert "für die schönen Pläne" in (mime.body(msg).text or "")
+    assert mime.read_headers(msg).subject == "Grüße aus Hamburg"
+
+
+def test_missing_charset_is_detected() -> None:
+    assert "“the plan” looks good – café" in (_body("missing_charset.eml").text or "")
+
+
+@pytest.mark.parametrize(
+    ("data", "declared", "expected"),
+    [
+        ("Grüße".encode(), "iso-8859-1", "Grüße"),  # declared single-byte, really UTF-8
+        ("Grüße".encode("latin-1"), "utf-8", "Grüße"),  # declared UTF-8, really latin-1
+        ("Grüße".encode("latin-1"), None, "Grüße"),
+        ("日本語".encode("shift_jis"), "shift_jis", "日本語"),
+        ("日本語".encode("iso2022_jp"), "iso-2022-jp", "日本語"),
+        ("ÄÖÜ".encode("cp1252"), '"windows-1252"', "ÄÖÜ"),
+        (b"plain", "no-such-charset", "plain"),
+        (b"\xff\xfe\x00garbage\x81", "utf-8", None),
+    ],
+)
+def test_decode_bytes_never_raises(data: bytes, declared: str | None, expected: str | None) -> None:
+    out = mime.decode_bytes(data, declared)
+    assert isinstance(out, str)
+    if expected is not None:
+        assert out == expected
+
+
+def test_quoted_printable_base64_and_bad_base64() -> None:
+    assert (_body("gmail_alternative.eml").text or "").startswith("Hi Maria,\n\nthanks for the revised plan.")
+    bad = _body("bad_base64.eml").text or ""
+    assert bad.startswith("Hi Maria,")  # decoded as far as it goes
+
+
+def test_attachments_ignored_including_zero_byte() -> None:
+    b = _body("zero_byte_attachment.eml")
+    assert b.kind == "plain"
+    assert "ATTACHED TEXT" not in (b.text or "")
+    assert (b.text or "").startswith("Hi Maria,")
+
+
+def test_rfc822_part_is_a_forward_not_the_body() -> None:
+    b = _body("rfc822_forward.eml")
+    assert b.text is None and b.forwarded_attachment
+    with_note = _body("rfc822_with_note.eml")
+    assert (with_note.text or "").startswith("Hi Maria,")
+    assert "inner text" not in (with_note.text or "")
+
+
+def test_encrypted_and_unsplittable() -> None:
+    assert _body("pgp_encrypted.eml").encrypted
+    assert _body("broken_boundary.eml").unsplit_multipart
+
+
+def test_format_flowed_is_unwrapped() -> None:
+    text = _body("flowed.eml").text or ""
+    assert "soft line breaks, which must be joined back into one line when we read it." in text
+    assert "\n-- \nAlex" in text
+
+
+def test_iso2022_headers_and_body() -> None:
+    msg = mime.parse((FIXTURES / "japanese_iso2022.eml").read_bytes())
+    assert "ご連絡いただきありがとうございます" in (mime.body(msg).text or "")
+    assert mime.read_headers(msg).subject == "ですか"
+
+
+def test_headers_parse_addresses_dates_ids() -> None:
+    msg = mime.parse(
+        b'From: "alex@example.com via List" <list@lists.example>\n'
+        b"To: A <a@x.example>, b@y.example\nDate: not a date\nMessage-ID: junk <id@x>\n"
+        b"In-Reply-To: <p@x>\nSubject: =?utf-8?q?Gr=C3=BC=C3=9Fe?= aus\n\nbody\n"
+    )
+    h = mime.read_headers(msg)
+    assert h.from_addrs == ["list@lists.example"]  # the parsed address, not a substring match
+    assert h.to == ["a@x.example", "b@y.example"]
+    assert h.date is None
+    assert h.message_id == "<id@x>" and h.in_reply_to == "<p@x>"
+    assert h.subject == "Grüße aus"
+
+
+def test_damaged_address_header_is_salvaged() -> None:
+    assert mime.addresses(['"Becker, Tom <tom.becker@x.example']) == [("", "tom.becker@x.example")]
+
+
+def test_gmail_labels_respect_quotes() -> None:
+    assert mime.gmail_labels('Sent,"Work, old",Important') == ["Sent", "Work, old", "Important"]
+
+
+def test_strip_pgp_signed() -> None:
+    text = (
+        "-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\nHello there\n- -- dash\n"
+        "-----BEGIN PGP SIGNATURE-----\nabc\n-----END PGP SIGNATURE-----\n"
+    )
+    assert mime.strip_pgp(text) == ("Hello there\n-- dash\n", False)
+    assert mime.strip_pgp("-----BEGIN PGP MESSAGE-----\nxx")[1] is True
+
+
+def _fingerprint(msg) -> tuple:
+    b = mime.body(msg)
+    return (b.text, b.kind, b.forwarded_attachment, b.encrypted, b.unsplit_multipart, mime.read_headers(msg))
+
+
+def test_fast_parser_agrees_with_stdlib_on_fixtures() -> None:
+    for p in sorted(FIXTURES.glob("*.eml")):
+        data = p.read_bytes()
+        assert _fingerprint(mime.parse(data)) == _fingerprint(mime.full_parse(data)), p.name
+
+
+def test_fast_parser_agrees_with_stdlib_on_real_mail(shared_data: Path) -> None:
+    """Same headers and body text as the stdlib feed parser on 372 real-world messages."""
+    files = sorted((shared_data / "real-mail").glob("*.eml"))
+    assert files, "no .eml files in real-mail/"
+    fast = 0
+    for p in files:
+        data = p.read_bytes()
+        fast += mime.fast_parse(data) is not None
+        assert _fingerprint(mime.parse(data)) == _fingerprint(mime.full_parse(data)), p.name
+    assert fast > len(files) * 0.9  # the fast path is the common path
