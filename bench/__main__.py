@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ORDER = ["clean", "extract", "index", "generate", "playback", "train"]
+ORDER = ["clean", "accuracy", "extract", "index", "generate", "playback", "train"]
 
 
 def main(argv: list[str] | None = None) -> int:
