@@ -16,10 +16,8 @@ if os.environ.get("PANZA_NETGUARD") == "1":
     def _is_local(address: object) -> bool:
         if isinstance(address, tuple) and address:
             host = str(address[0])
-        elif isinstance(address, str | bytes):
-            return True  # AF_UNIX path
         else:
-            return False
+            return isinstance(address, str | bytes)  # an AF_UNIX path is local
         if host in ("localhost", ""):
             return True
         try:

@@ -6,7 +6,8 @@ Three families, in the major clients' localized wordings:
   Anna:", "Anna <a@b> 于2024年1月8日周一 10:02写道："), possibly wrapped over up to three lines;
 * Outlook-style header blocks ("From: … / Sent: … / To: … / Subject: …" and translations, bold variants,
   and the one-line form that HTML conversion sometimes produces);
-* separator lines ("-----Original Message-----" and translations, Outlook's underscore rule).
+* separator lines ("-----Original Message-----", Zimbra's "----- Ursprüngliche Mail -----", Horde's
+  "----- Nachricht von Anna <a@b> -----" and translations, Outlook's underscore rule).
 
 A line is only an attribution when it *ends* like one (verb + colon, or `<address>:` after a date), so prose
 such as "Anna wrote the spec" or "From: the team" never matches.
@@ -24,7 +25,7 @@ _VERBS = (
     "scrisse", "escreveu", "schreef", "skrev", "skriver", "kirjoitti", "napisał(a)", "napisała", "napisał",
     "napisal", "napsal(a)", "napsala", "napsal", "написал(а)", "написала", "написал", "пишет", "написав",
     "пише", "のメッセージ", "のメール", "写道", "寫道", "작성", "a scris", "yazdı", "írta", "έγραψε",
-    "geschreven", "pisze",
+    "geschreven", "geschrieben", "pisze", "написал(-а)", "написав(-ла)", "書きました", "menulis",
 )
 # fmt: on
 # Languages whose verb precedes the name: "Am 08.01.24 um 10:02 schrieb Lukas Hoffmann:".
@@ -153,7 +154,7 @@ _FROM_KEYS = (
     r"|Nadawca|Odesílatel|Отправитель|Відправник"
 )
 _OTHER_KEYS = (
-    r"Sent|Date|To|Cc|Bcc|Subject|Reply-To|Importance|Priority|Attachments|Gesendet|Datum|An|Betreff|Kopie"
+    r"Sent|Date|To|Cc|Bcc|Subject|Reply-To|Importance|Priority|Attachments|Gesendet|Datum|An|Betreff|Kopie|Empfänger"
     r"|Wichtigkeit|Anlagen|Envoyé|À|A|Objet|Cci|Sujet|Pour|Répondre\s+à|Priorité|Pièces\s+jointes"
     r"|Enviado\s+el|Enviad[oa]\s+em|Enviado|Enviada|Fecha|Para|Asunto|Inviato|Data|Oggetto|Assunto|Verzonden|Aan|Onderwerp"
     r"|Skickat|Till|Ämne|Kopia|Sendt|Dato|Til|Emne|Kopi|Lähetetty|Päivämäärä|Vastaanottaja|Aihe|Kopio"
@@ -253,14 +254,28 @@ _ORIGINAL = (
     r"|oryginalna\s+wiadomość|původní\s+zpráva|исходное\s+сообщение|оригинальное\s+сообщение"
     r"|вихідне\s+повідомлення|оригінальне\s+повідомлення|元のメッセージ|原始邮件|原始郵件|원본\s*메시지"
     r"|reply\s+message|original\s+e-?mail"
+    # Zimbra / Horde / Roundcube web clients: "----- Ursprüngliche Mail -----", "----- Mail original -----".
+    r"|ursprüngliche\s+(?:e-?)?mail|(?:e-?)?mail\s+originale?|correo\s+original|originele\s+(?:e-?)?mail"
+    r"|元のメール"
 )
-_ORIGINAL_LINE = re.compile(rf"^\s*[-–—_=*]{{2,}}\s*(?:{_ORIGINAL})\s*[-–—_=*]{{2,}}\s*$", re.IGNORECASE)
+_ORIGINAL_LINE = re.compile(
+    rf"^\s*(?:[-–—_=*]{{2,}}|[—–])\s*(?:{_ORIGINAL})\s*(?:[-–—_=*]{{2,}}|[—–])\s*$", re.IGNORECASE
+)
+# Horde: "----- Nachricht von Anna Schmidt <anna@example.de> ---------" (localized "message from").
+_HORDE_LINE = re.compile(
+    r"^\s*-{3,}\s*(?:message\s+from|nachricht\s+von|message\s+de|mensaje\s+de|messaggio\s+da|bericht\s+van"
+    r"|meddelande\s+från|wiadomość\s+od|zpráva\s+od|сообщение\s+от)\s[^<>]{0,80}<[^<>@\s]+@[^<>\s]+>[^-]{0,60}"
+    r"-{3,}\s*$",
+    re.IGNORECASE,
+)
 _UNDERSCORES = re.compile(r"^\s*[_—–-]{10,}\s*$")
 
 
 def is_original_message_line(line: str) -> bool:
-    """True for "-----Original Message-----" in any supported language."""
-    return line[:1] in "-–—_=* " and _ORIGINAL_LINE.match(line) is not None
+    """True for "-----Original Message-----" (Outlook, Zimbra, Roundcube, Horde) in any supported language."""
+    if line[:1] not in "-–—_=* ":
+        return False
+    return _ORIGINAL_LINE.match(line) is not None or ("@" in line and _HORDE_LINE.match(line) is not None)
 
 
 # Zoho: "---- On Wed, 24 Feb 2021 14:02:50 +0530 john@example.com wrote ----".

@@ -152,9 +152,10 @@ def _clean_entry(lines: list[str], names: tuple[str, ...], depth: int) -> list[s
         if end > 0:
             i = first_nonblank(lines, end)
             continue
-        if is_header_key_line(line) and i + 1 < n and is_header_key_line(lines[i + 1]):
-            # Apple's "Subject:/Date:/To:" block right after "From:" already consumed, or a partial block.
-            while i < n and lines[i] and is_header_key_line(lines[i]):
+        if is_header_key_line(line.lstrip()) and i + 1 < n and is_header_key_line(lines[i + 1].lstrip()):
+            # Apple's "Subject:/Date:/To:" block right after "From:" already consumed, a partial block, or
+            # Horde's right-aligned "    Datum: …\n      Von: …" block.
+            while i < n and lines[i] and is_header_key_line(lines[i].lstrip()):
                 i += 1
             i = first_nonblank(lines, i)
             continue
@@ -176,5 +177,14 @@ def _clean_entry(lines: list[str], names: tuple[str, ...], depth: int) -> list[s
                     i = nxt
                     continue
         break
-    text, thread, _, _ = _extract(lines[i:], names, depth)
+    body = lines[i:]
+    if body and body[0][:1] == " ":
+        body = _dedent(body)
+    text, thread, _, _ = _extract(body, names, depth)
     return [text, *thread] if text else thread
+
+
+def _dedent(lines: list[str]) -> list[str]:
+    """Remove the indent common to all lines: Yahoo renders the quoted message as an indented block."""
+    indent = min(len(x) - len(x.lstrip(" ")) for x in lines if x)
+    return [x[indent:] for x in lines] if indent else lines

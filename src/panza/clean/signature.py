@@ -7,9 +7,11 @@ Removed, from the first that applies:
 * legal disclaimers / confidentiality notices (a paragraph that opens like one *and* mentions
   confidentiality or the intended recipient, so a user's sentence about confidentiality stays);
 * "Sent from my iPhone" and its translations near the end;
-* a trailing contact block (title, company, phone, address, URL) after the closing name. The closing
-  name is found from a closing formula ("Best,", "Mit freundlichen Grüßen", "よろしくお願いします" …) or
-  from `user_names`; the block must consist of short lines with at least one contact marker.
+* a trailing contact block (title, company, phone, address, URL, PGP fingerprint) after the closing name.
+  The closing name is found from a closing formula ("Best,", "Mit freundlichen Grüßen", "よろしくお願いします"
+  …) or from `user_names`; the block must consist of short lines with at least one contact marker. A P.S.
+  between the closing and the block stays with the text. Only what follows the closing is a candidate:
+  a phone line the user wrote above it ("call me any time.\nTel. 0170 5523918\n\nBest,\nJen") stays.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ _MOBILE = re.compile(
     r"^(?:sent\s+(?:from|with|using|via)\s.{1,60}|get\s+outlook\s+for\s.{1,30}|download\s+outlook\s+for\s.{1,30}"
     r"|télécharger\s+outlook\s+pour\s.{1,30}|outlook\s+für\s.{1,20}\s+herunterladen|obtener\s+outlook\s+para\s.{1,30}"
     r"|scarica\s+outlook\s+per\s.{1,30}|(?:baixe|obter)\s+o\s+outlook\s+para\s.{1,30}|outlook\s+voor\s.{1,20}\s+downloaden"
-    r"|von\s+meinem\s.{1,50}\s(?:gesendet|versendet)|gesendet\s+(?:von|mit|vom)\s.{1,50}"
+    r"|von\s+mein(?:em|er|em/meiner)\s.{1,50}\s(?:gesendet|versendet)|gesendet\s+(?:von|mit|vom)\s.{1,50}"
     r"|envoyé\s+(?:de|depuis|à\s+partir\s+de|avec)\s.{1,50}|enviado\s+(?:desde|con|de|do|pelo|a\s+partir\s+do)\s.{1,50}"
     r"|inviato\s+(?:da|dal|con|tramite)\s.{1,50}|(?:verstuurd|verzonden)\s+(?:vanaf|van|met|via)\s.{1,50}"
     r"|skickat\s+från\s.{1,50}|sendt\s+fra\s.{1,50}|lähetetty\s+\S.{0,50}|wysłane\s+(?:z|ze|przy\s+użyciu)\s.{1,50}"
@@ -138,8 +140,16 @@ _TITLE = re.compile(
     r"|대표|Senior|Sales|Marketing|Department|Team)\b",
     re.IGNORECASE,
 )
+# "PGP: 0x4F2A …", "GPG key: …", "Fingerprint: …" or a bare 40-hex-digit fingerprint in groups of four.
+_KEY = re.compile(
+    r"^\W{0,2}(?:PGP|GPG|GnuPG|OpenPGP|Fingerprint|Key\s+ID|Key\s+fingerprint)\b"
+    r"|^(?:0x)?[0-9A-F]{4}(?:\s{1,2}[0-9A-F]{4}){4,9}$",
+    re.IGNORECASE,
+)
+# Signature boilerplate that reads like a sentence but belongs to the block.
+_SIG_SENTENCE = re.compile(r"before\s+printing|the\s+environment|think\s+before\s+you\s+print", re.IGNORECASE)
 _ADDRESS = re.compile(
-    r"\b\d{1,5}\s*\w*\s+\w+.*\b(?:Street|St\.|Ave|Avenue|Road|Rd\.|Blvd|Suite|Floor)\b"
+    r"\b\d{1,5}\s*\w*\s+\w+.*\b(?:Street|St\b\.?|Ave|Avenue|Road|Rd\.|Blvd|Suite|Floor)\b"
     r"|\b\w*(?:straße|strasse|str\.|gasse|platz|weg|laan|straat|gatan|vej|vei|katu)\s+\d"
     r"|\b(?:rue|avenue|calle|via|avenida|rua|ul\.|ulice|ул\.|вул\.)\s+\w"
     r"|\b\d{4,5}\s+[A-ZÀ-Ý][a-zà-ÿ]+|\b[A-Z]{2}\s+\d{5}\b|〒|\b\d{3}-\d{4}\b",
@@ -151,7 +161,9 @@ def _is_delimiter(line: str) -> bool:
     return line == "--" or line == "-- " or line == "—"
 
 
-_RULE_CHARS = frozenset("-_=*~—–")
+# Box-drawing and fullwidth rules ("────", "＿＿＿＿") are how Japanese and Chinese signatures open.
+_RULE_CHARS = frozenset("-_=*~—–─━═＿－＝")
+_RULE_OR_HASH = _RULE_CHARS | {"#"}
 
 
 def _find_delimiter(lines: list[str], end: int) -> int:
@@ -194,7 +206,7 @@ def _find_disclaimer(lines: list[str], end: int) -> int:
         pos = present.find(b"\x00\x01", pos + 1)
     for i in starts:
         line = lines[i]
-        if line[0] in "-_=*~#" and _is_rule(line) and i + 1 < end:
+        if line[0] in _RULE_OR_HASH and _is_rule(line) and i + 1 < end:
             i += 1  # "_____\nCONFIDENTIALITY NOTICE …": the notice sits right under a rule
         if _disclaimer_at(lines, i, end):
             while i and (not lines[i - 1] or _is_rule(lines[i - 1])):
@@ -214,7 +226,7 @@ def _disclaimer_at(lines: list[str], i: int, end: int) -> bool:
 
 def _is_rule(line: str) -> bool:
     s = line.strip()
-    return len(s) >= 3 and len(set(s)) == 1 and s[0] in "-_=*~#—–"
+    return len(s) >= 3 and len(set(s)) == 1 and s[0] in _RULE_OR_HASH
 
 
 def _find_mobile(lines: list[str], end: int) -> int:
@@ -256,7 +268,7 @@ def _has_web(line: str) -> bool:
 
 def _contact_marker(line: str) -> bool:
     """Phone, URL/e-mail, company suffix, street address, "a | b" layout or a job title."""
-    if "|" in line or _has_phone(line) or _has_web(line):
+    if "|" in line or _has_phone(line) or _has_web(line) or _KEY.match(line):
         return True
     if _DIGIT.search(line) and _ADDRESS.search(line):
         return True
@@ -273,13 +285,20 @@ def _contact_like(lines: list[str]) -> bool:
     strong = False
     for line in content:
         words = line.split()
-        if len(line) > 100 or len(words) > 14 or (len(words) >= 6 and line.endswith((".", "?", "!"))):
+        if len(line) > 100 or len(words) > 14 or (len(words) >= 6 and _sentence_end(line, words[-1])):
             return False
         if line.endswith("?") or _LIST_ITEM.match(line) or _CLOSING.match(line):
             return False
         if not strong and _contact_marker(line):
             strong = True
     return strong
+
+
+def _sentence_end(line: str, last_word: str) -> bool:
+    """A line ending like a sentence; "Head of Operations | Contoso Ltd." ends with a company suffix."""
+    if not line.endswith((".", "?", "!")) or _SIG_SENTENCE.search(line):
+        return False
+    return line[-1] != "." or ("|" not in line and _COMPANY.search(last_word) is None)
 
 
 def _capitalized(words: str) -> bool:
@@ -301,7 +320,11 @@ def _name_matches(line: str, names: Sequence[str]) -> bool:
 
 
 def _find_contact_block(lines: list[str], end: int, names: Sequence[str]) -> int:
-    """Index where a trailing contact block begins (after the closing name), or `end`."""
+    """Index where a trailing contact block begins (after the closing name), or `end`.
+
+    Only what follows the closing (or the name under it) can be a signature: a phone line the user wrote
+    above their closing is part of the message.
+    """
     if not end:
         return end
     last = lines[end - 1]
@@ -309,7 +332,7 @@ def _find_contact_block(lines: list[str], end: int, names: Sequence[str]) -> int
         _match_closing(last) or (end > 1 and _is_name_line(last) and _match_closing(lines[end - 2]))
     ):
         return end  # the text ends with its closing ("Best,\nMarcus"): nothing after it to strip
-    lo = max(0, end - 14)
+    lo = max(0, end - 22)  # HTML conversion puts a blank line between every signature line
     folded = [n.strip().casefold() for n in names if n.strip()]
     # (index of the line that ends the closing, whether it is a bare closing with no name after it)
     candidates: list[tuple[int, bool]] = []
@@ -325,26 +348,92 @@ def _find_contact_block(lines: list[str], end: int, names: Sequence[str]) -> int
             if m.group("name"):
                 candidates.append((i, False))
             elif i + 1 < end and lines[i + 1] and _is_name_line(lines[i + 1]):
+                if i + 2 < end and lines[i + 2] and _CJK.search(lines[i + 1]):
+                    # "よろしくお願いいたします。\n田中 健\n株式会社…": a CJK block opens with the full name.
+                    candidates.append((i, False))
                 candidates.append((i + 1, False))
+            elif (
+                i + 3 < end
+                and not lines[i + 1]
+                and not lines[i + 3]
+                and lines[i + 2]
+                and _is_name_line(lines[i + 2])
+            ):
+                candidates.append((i + 2, False))  # HTML-converted "Regards,\n\nJames\n\n…"
             else:
                 candidates.append((i, True))
     for c, bare in candidates:
         rest = lines[c + 1 : end]
         if bare and (not rest or not rest[0] or sum(1 for x in rest if x) < 2):
             continue  # "Thanks!\nhttps://link" is the user's text; a bare closing needs a real block
-        if any(rest) and _contact_like(rest):
+        if not any(rest) or _ends_with_sign_off(rest, lines[c], folded):
+            continue
+        if _contact_like(rest):
             cut = c + 1
             while cut < end and not lines[cut]:
                 cut += 1
             return cut
-    # No closing formula: a last paragraph "Full Name / title / phone" keeps the name line only.
+        ps = _after_postscript(lines, c + 1, end)
+        if ps < end:
+            return ps
+    # No closing formula: a last paragraph "Full Name / title / phone" keeps the name line only
+    # (CJK signatures put the full name on top of the block: it belongs to the signature there).
     start = end - 1
     while start > lo and lines[start - 1]:
         start -= 1
-    if end - start >= 3 and _is_name_line(lines[start]) and len(lines[start].split()) >= 2:
-        rest = lines[start + 1 : end]
-        if _contact_like(rest) and any(_has_phone(x) or _has_web(x) for x in rest):
-            return start + 1
+    name = lines[start]
+    if end - start >= 2 and _is_name_line(name):
+        cjk = _CJK.search(name) is not None
+        if len(name.split()) >= 2 or (cjk and len(name) <= 8):
+            rest = lines[start + 1 : end]
+            if (
+                (end - start >= 3 or _KEY.match(rest[0]))
+                and _contact_like(rest)
+                and any(_has_phone(x) or _has_web(x) or _KEY.match(x) for x in rest)
+            ):
+                return start if cjk else start + 1
+    return end
+
+
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+
+
+def _ends_with_sign_off(rest: list[str], closing: str, folded: Sequence[str]) -> bool:
+    """ "…\nTel. 0170 5523918\n\nJen": the text goes on to a name-only sign-off, so `rest` is no signature."""
+    k = len(rest) - 1
+    while k >= 0 and not rest[k]:
+        k -= 1
+    if k < 0:
+        return False
+    last = rest[k]
+    if " " in last.strip() or not _is_name_line(last):
+        return False
+    word = last.strip(" -–—~,.").casefold()
+    if word in folded or word in closing.casefold().split():
+        return True
+    if k == 0:
+        return True
+    # A first name alone in the last paragraph, under lines written as a paragraph (HTML-converted
+    # signatures put a blank line between *every* line, so "…\n\nLeeds" there is still the block).
+    return not rest[k - 1] and any(rest[j] and rest[j + 1] for j in range(k - 1))
+
+
+def _after_postscript(lines: list[str], start: int, end: int) -> int:
+    """After "Best,\nAnna\n\nP.S. …": a contact block in a later paragraph (name line first) is the signature."""
+    p = start
+    while p < end and not lines[p]:
+        p += 1
+    if p >= end or not lines[p].lower().startswith(("p.s", "ps ", "ps:", "pps", "p.p.s")):
+        return end
+    for i in range(p + 1, end - 1):
+        if (
+            lines[i]
+            and not lines[i - 1]
+            and _is_name_line(lines[i])
+            and not _match_closing(lines[i])
+            and _contact_like(lines[i + 1 : end])
+        ):
+            return i
     return end
 
 
