@@ -222,6 +222,23 @@ class PeftLLM(TransformersLLM):
                 "the peft backend needs an adapter folder: checkpoint=<run dir> (or writer.llm.adapter=<dir>)"
             )
         adapter_dir = Path(str(adapter)).expanduser()
+        from panza.train.rosa import is_rosa_dir, load_rosa_model
+
+        if is_rosa_dir(adapter_dir):  # RoSA = LoRA + sparse adapter: its own loader, same generation code
+            model = load_rosa_model(adapter_dir, cache_dir=cache_dir)
+            import torch
+
+            if torch.cuda.is_available() and str(cfg.get("device", "auto")) != "cpu":
+                model = model.to("cuda")
+            tok_src = adapter_dir if (adapter_dir / "tokenizer_config.json").is_file() else None
+            tok = load_tokenizer(str(tok_src or model.config.name_or_path))
+            return cls(
+                model,
+                tok,
+                Sampling.from_config(cfg.get("sampling")),
+                batch_size=cfg.get("batch_size", 8),
+                name=f"rosa:{adapter_dir}",
+            )
         conf_file = adapter_dir / "adapter_config.json"
         if not conf_file.is_file():
             raise PanzaError(

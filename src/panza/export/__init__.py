@@ -1,0 +1,1 @@
+"""Exporting trained models (``panza merge``): adapters folded into plain Hugging Face models."""

@@ -1,0 +1,208 @@
+"""Training examples: the inference prompt builder's chat plus the real email, loss on the email only.
+
+Why render with the chat template and split at the generation prompt: the model must see at training
+time exactly the token sequence it sees when drafting, and learn only to continue it with the email.
+Over-long examples lose context first (RAG emails, then the thread, then the preambles), never the
+target; an example is dropped only when the email alone does not fit.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from panza.errors import PanzaError
+from panza.jsonl import read_jsonl
+
+log = logging.getLogger(__name__)
+
+IGNORE = -100
+
+
+@dataclass
+class Example:
+    """One tokenized example; tokens ``[:n_prompt]`` are context (no loss), the rest the email."""
+
+    input_ids: list[int]
+    n_prompt: int
+    record: int
+
+    @property
+    def n_target(self) -> int:
+        return len(self.input_ids) - self.n_prompt
+
+
+@dataclass
+class BuildStats:
+    """What happened to the records while building examples (reported at the end of a run)."""
+
+    records: int = 0
+    used: int = 0
+    skipped_bad: int = 0  # records without an instruction or an email
+    dropped_too_long: int = 0  # the email alone exceeds max_seq_len
+    rag_dropped: int = 0
+    thread_dropped: int = 0
+    preamble_cut: int = 0
+    bad_examples: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        d = dataclasses.asdict(self)
+        d["bad_examples"] = d["bad_examples"][:10]
+        return d
+
+
+def render(tokenizer: Any, messages: list[dict[str, str]], target: str) -> tuple[list[int], int]:
+    """Token ids of prompt + assistant ``target`` and the prompt length.
+
+    The prompt is the chat rendered with ``add_generation_prompt=True`` (what inference feeds the
+    model); it must be a prefix of the rendering with the assistant turn, else the template does
+    something we cannot split safely and we say so.
+    """
+    prompt = tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+    full = tokenizer.apply_chat_template([*messages, {"role": "assistant", "content": target}], tokenize=False)
+    if not full.startswith(prompt):
+        raise PanzaError("the model's chat template renders the prompt differently with and without the "
+                         "assistant reply, so the email cannot be separated for the loss; use a model with a "
+                         "standard chat template")
+    p_ids = tokenizer(prompt, add_special_tokens=False)["input_ids"]
+    c_ids = tokenizer(full[len(prompt):], add_special_tokens=False)["input_ids"]
+    return list(p_ids) + list(c_ids), len(p_ids)
+
+
+def check_chat_template(tokenizer: Any, model_name: str) -> None:
+    if not getattr(tokenizer, "chat_template", None):
+        raise PanzaError(f"base model {model_name} has no chat template: pick an instruct/chat model (e.g. "
+                         "model=embedded) or add a 'chat_template' to its tokenizer_config.json")
+
+
+MessagesFn = Callable[..., list[dict[str, str]]]
+
+
+def build_example(tokenizer: Any, build_messages: MessagesFn, preambles: Any, instruction: str, email: str,
+                  *, rag_emails: Sequence[str] = (), thread: Sequence[str] = (), max_len: int,
+                  record: int = 0, stats: BuildStats | None = None) -> Example | None:
+    """One example no longer than ``max_len`` tokens, shortening context in a fixed order.
+
+    Order: drop the RAG emails, then the thread, then cut the user preamble, then the system
+    preamble (each kept from its start). ``None`` when even the bare instruction plus the email is
+    too long. ``stats`` counts what was cut.
+    """
+    stats = stats if stats is not None else BuildStats()
+
+    def try_(pre: Any, rag: Sequence[str], thr: Sequence[str]) -> tuple[list[int], int]:
+        msgs = build_messages(instruction, pre, rag_emails=rag, thread=thr)
+        return render(tokenizer, msgs, email)
+
+    ids, n = try_(preambles, rag_emails, thread)
+    if len(ids) <= max_len:
+        return Example(ids, n, record)
+    if rag_emails:
+        stats.rag_dropped += 1
+        ids, n = try_(preambles, (), thread)
+        if len(ids) <= max_len:
+            return Example(ids, n, record)
+    if thread:
+        stats.thread_dropped += 1
+        ids, n = try_(preambles, (), ())
+        if len(ids) <= max_len:
+            return Example(ids, n, record)
+    # Cut the preambles, keeping each from its start. The system preamble keeps at least one
+    # character: with none, some templates (SmolLM2's) insert a longer default system prompt.
+    pre = preambles
+    for fld, floor in (("user", 0), ("system", 1)):
+        text = getattr(pre, fld)
+        if len(text) <= floor:
+            continue
+        lo, hi = floor, len(text)  # binary search on the characters of this preamble we can keep
+        if len(try_(dataclasses.replace(pre, **{fld: text[:lo]}), (), ())[0]) > max_len:
+            pre = dataclasses.replace(pre, **{fld: text[:lo]})
+            continue
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if len(try_(dataclasses.replace(pre, **{fld: text[:mid]}), (), ())[0]) <= max_len:
+                lo = mid
+            else:
+                hi = mid - 1
+        pre = dataclasses.replace(pre, **{fld: text[:lo]})
+        ids, n = try_(pre, (), ())
+        stats.preamble_cut += 1
+        return Example(ids, n, record)
+    stats.dropped_too_long += 1
+    return None
+
+
+# ---- records --------------------------------------------------------------------------------------
+
+def load_records(path: Path, stats: BuildStats) -> list[dict[str, Any]]:
+    """Usable (instruction, email) records; bad ones are counted and named, never silently lost."""
+    out = []
+    for i, rec in enumerate(read_jsonl(path), 1):
+        stats.records += 1
+        instr = rec.get("summary") or rec.get("instruction")
+        email = rec.get("email")
+        if not isinstance(instr, str) or not instr.strip() or not isinstance(email, str) or not email.strip():
+            stats.skipped_bad += 1
+            stats.bad_examples.append(f"{path.name}:{i}")
+            continue
+        thread = rec.get("thread") or []
+        out.append({"summary": instr.strip(), "email": email.strip(),
+                    "thread": [t for t in thread if isinstance(t, str)] if isinstance(thread, list) else [],
+                    "message_id": rec.get("message_id")})
+    return out
+
+
+_RAFT_KEYS = ("related", "related_ids", "rag", "neighbors", "neighbours", "message_ids", "ids")
+
+
+def load_raft(path: Path, records: list[dict[str, Any]], all_emails: dict[str, str],
+              num_emails: int) -> list[list[str]]:
+    """Per record, the texts of its cached related emails (``raft.jsonl`` from ``panza prepare``)."""
+    related: dict[str, list[str]] = {}
+    for rec in read_jsonl(path):
+        mid = rec.get("message_id")
+        ids = next((rec[k] for k in _RAFT_KEYS if isinstance(rec.get(k), list)), [])
+        if mid is not None:
+            related[str(mid)] = [str(x["message_id"] if isinstance(x, dict) else x) for x in ids]
+    out = []
+    for r in records:
+        ids = [i for i in related.get(str(r.get("message_id")), []) if i != str(r.get("message_id"))]
+        out.append([all_emails[i] for i in ids if i in all_emails][:num_emails])
+    return out
+
+
+# ---- batching -------------------------------------------------------------------------------------
+
+def length_batches(lengths: Sequence[int], batch_size: int, rng: random.Random) -> list[list[int]]:
+    """Batches of similar length (little padding), in random order.
+
+    Why: padded positions cost as much as real ones; sorting by length (random tie order) makes each
+    batch nearly rectangular, and shuffling the batches keeps the order random across epochs.
+    """
+    keys = [(n, rng.random(), i) for i, n in enumerate(lengths)]
+    order = [i for _, _, i in sorted(keys)]
+    batches = [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
+    rng.shuffle(batches)
+    return batches
+
+
+def collate(examples: Sequence[Example], pad_id: int) -> tuple[Any, Any]:
+    """Right-padded ``input_ids`` and next-token ``labels`` (-100 on prompt and padding).
+
+    Right padding under a causal mask means real tokens never attend to padding, so no attention
+    mask is needed and the fast causal attention path is used.
+    """
+    import torch
+
+    width = max(len(e.input_ids) for e in examples)
+    ids = torch.full((len(examples), width), pad_id, dtype=torch.long)
+    labels = torch.full((len(examples), width), IGNORE, dtype=torch.long)
+    for row, e in enumerate(examples):
+        t = torch.tensor(e.input_ids, dtype=torch.long)
+        ids[row, :len(t)] = t
+        labels[row, e.n_prompt:len(t)] = t[e.n_prompt:]
+    return ids, labels

@@ -1,0 +1,194 @@
+"""Training options read from the ``finetuning.*`` config, validated once with one-line errors.
+
+Every documented key is read here and used by the trainer; a key that is read but ignored is the
+bug this module exists to prevent (in the original, overriding ``lr`` silently did nothing).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from panza.errors import PanzaError
+
+METHODS = ("lora", "rosa", "full")
+PRECISIONS = ("auto", "fp32", "bf16", "4bit")
+
+
+@dataclass(frozen=True)
+class Duration:
+    """How long to train: ``value`` epochs (``unit='ep'``) or optimizer steps (``unit='ba'``)."""
+
+    value: int
+    unit: str
+
+    def __str__(self) -> str:
+        return f"{self.value}{self.unit}"
+
+    def total_steps(self, steps_per_epoch: int) -> int:
+        return self.value * steps_per_epoch if self.unit == "ep" else self.value
+
+
+def parse_duration(text: Any) -> Duration:
+    """``"3ep"`` (epochs), ``"200ba"`` (optimizer steps) or a bare number of epochs."""
+    m = re.fullmatch(r"\s*(\d+)\s*(ep|ba)?\s*", str(text))
+    if not m or int(m.group(1)) <= 0:
+        raise PanzaError(f"finetuning.max_duration={text!r} is not a duration: use e.g. 3ep (epochs) "
+                         "or 200ba (optimizer steps)")
+    return Duration(int(m.group(1)), m.group(2) or "ep")
+
+
+@dataclass(frozen=True)
+class AdapterOptions:
+    r: int = 8
+    alpha: float = 16.0
+    dropout: float = 0.05
+    target_modules: Any = "all-linear"
+    lora_lr: float | None = None  # RoSA only: the LoRA learning rate (``lr`` is the sparse one)
+    density: float = 0.0  # RoSA only: fraction of each weight matrix in the sparse adapter
+    mask_warmup_steps: int = 0
+    grad_acc_mode: str = "mean_squared"
+
+
+@dataclass(frozen=True)
+class TrainOptions:
+    method: str
+    lr: float
+    duration: Duration
+    batch_size: int
+    gradient_accumulation: int
+    warmup: float
+    seed: int
+    max_seq_len: int
+    precision: str
+    weight_decay: float
+    betas: tuple[float, float]
+    eps: float
+    max_grad_norm: float
+    num_cpu_threads: int
+    stop_at_ppl: float | None
+    eval_interval: int
+    eval_batch_size: int
+    save_every_steps: int
+    save_every_s: float
+    resume: str
+    rag_enabled: bool
+    rag_prob: float
+    rag_num_emails: int
+    adapter: AdapterOptions = field(default_factory=AdapterOptions)
+    gradient_checkpointing: bool = True
+    debug_interrupt_after_steps: int | None = None
+
+    def warmup_steps(self, total_steps: int) -> int:
+        """``warmup`` >= 1 is a number of steps, a fraction below 1 a share of all steps."""
+        if self.warmup >= 1:
+            return int(self.warmup)
+        return round(self.warmup * total_steps)
+
+
+def _num(ft: Any, key: str, kind: type, *, lo: float | None = None, hi: float | None = None,
+         default: Any = None, prefix: str = "finetuning") -> Any:
+    raw = ft.get(key, default) if hasattr(ft, "get") else default
+    if raw is None:
+        return None
+    try:
+        val = kind(raw)
+    except (TypeError, ValueError):
+        raise PanzaError(f"{prefix}.{key}={raw!r} is not a {kind.__name__}") from None
+    if (lo is not None and val < lo) or (hi is not None and val > hi):
+        rng = f"{lo if lo is not None else '-inf'}..{hi if hi is not None else 'inf'}"
+        raise PanzaError(f"{prefix}.{key}={raw!r} is out of range ({rng})")
+    return val
+
+
+def from_config(cfg: Any) -> TrainOptions:
+    """Read and check ``cfg.finetuning`` (and ``cfg.rag``); raises PanzaError naming the bad key."""
+    ft = cfg.get("finetuning")
+    if ft is None:
+        raise PanzaError("no finetuning config: pick one with finetuning=lora|rosa|full")
+    method = str(ft.get("method", "")).lower()
+    if method not in METHODS:
+        raise PanzaError(f"finetuning.method={method!r}: use finetuning=lora, finetuning=rosa or finetuning=full")
+    duration = parse_duration(ft.get("max_duration", "3ep"))
+    if ft.get("num_epochs") is not None:
+        duration = Duration(_num(ft, "num_epochs", int, lo=1), "ep")
+    precision = str(ft.get("precision", "auto")).lower()
+    if precision not in PRECISIONS:
+        raise PanzaError(f"finetuning.precision={precision!r}: use one of {', '.join(PRECISIONS)}")
+    betas = tuple(float(b) for b in (ft.get("betas") or (0.9, 0.999)))
+    if len(betas) != 2:
+        raise PanzaError("finetuning.betas needs two numbers, e.g. [0.9,0.999]")
+    adapter = AdapterOptions()
+    if method == "lora":
+        lo = ft.get("lora") or {}
+        adapter = AdapterOptions(
+            r=_num(lo, "r", int, lo=1, default=8, prefix="finetuning.lora"),
+            alpha=_num(lo, "lora_alpha", float, lo=0, default=16, prefix="finetuning.lora"),
+            dropout=_num(lo, "lora_dropout", float, lo=0, hi=1, default=0.05, prefix="finetuning.lora"),
+            target_modules=_targets(lo.get("target_modules", "all-linear")),
+        )
+    elif method == "rosa":
+        ro = ft.get("rosa") or {}
+        mode = str(ro.get("grad_acc_mode", "mean_squared"))
+        if mode not in ("mean_squared", "mean"):
+            raise PanzaError(f"finetuning.rosa.grad_acc_mode={mode!r}: use mean_squared or mean")
+        adapter = AdapterOptions(
+            r=_num(ro, "lora_r", int, lo=0, default=8, prefix="finetuning.rosa"),
+            alpha=_num(ro, "lora_alpha", float, lo=0, default=16, prefix="finetuning.rosa"),
+            dropout=_num(ro, "lora_dropout", float, lo=0, hi=1, default=0.05, prefix="finetuning.rosa"),
+            target_modules=_targets(ro.get("target_modules", "all-linear")),
+            lora_lr=_num(ro, "lora_lr", float, lo=0, default=ft.get("lr"), prefix="finetuning.rosa"),
+            density=_num(ro, "spa_d", float, lo=0, hi=1, default=0.01, prefix="finetuning.rosa"),
+            mask_warmup_steps=_num(ro, "mask_warmup_steps", int, lo=0, default=8, prefix="finetuning.rosa"),
+            grad_acc_mode=mode,
+        )
+        if adapter.r == 0 and adapter.density == 0:
+            raise PanzaError("finetuning.rosa: lora_r=0 and spa_d=0 leave nothing to train")
+    rag = cfg.get("rag") or {}
+    resume = ft.get("resume", "auto")
+    return TrainOptions(
+        method=method,
+        lr=_num(ft, "lr", float, lo=0, default=1e-5),
+        duration=duration,
+        batch_size=_num(ft, "batch_size", int, lo=1, default=8),
+        gradient_accumulation=_num(ft, "gradient_accumulation", int, lo=1, default=1),
+        warmup=_num(ft, "warmup", float, lo=0, default=0),
+        seed=_num(ft, "seed", int, default=cfg.get("seed", 42)),
+        max_seq_len=_num(ft, "max_seq_len", int, lo=16, default=512),
+        precision=precision,
+        weight_decay=_num(ft, "weight_decay", float, lo=0, default=0.0),
+        betas=(betas[0], betas[1]),
+        eps=_num(ft, "eps", float, lo=0, default=1e-8),
+        max_grad_norm=_num(ft, "max_grad_norm", float, lo=0, default=1.0),
+        num_cpu_threads=_num(ft, "num_cpu_threads", int, lo=0, default=0),
+        stop_at_ppl=_num(ft, "stop_at_ppl", float, lo=1, default=None),
+        eval_interval=_num(ft, "eval_interval", int, lo=0, default=1),
+        eval_batch_size=_num(ft, "eval_batch_size", int, lo=1, default=8),
+        save_every_steps=_num(ft, "save_every_steps", int, lo=0, default=0),
+        save_every_s=_num(ft, "save_every_s", float, lo=0, default=300),
+        resume="false" if resume is False else ("auto" if resume in (None, True) else str(resume)),
+        rag_enabled=bool(rag.get("enabled", False)),
+        rag_prob=_num(rag, "prob", float, lo=0, hi=1, default=0.55, prefix="rag"),
+        rag_num_emails=_num(rag, "num_emails", int, lo=0, default=3, prefix="rag"),
+        adapter=adapter,
+        gradient_checkpointing=_bool(ft.get("gradient_checkpointing", True), "gradient_checkpointing"),
+        debug_interrupt_after_steps=_num(ft, "debug_interrupt_after_steps", int, lo=1, default=None),
+    )
+
+
+def _targets(value: Any) -> Any:
+    """``all-linear`` (PEFT's every linear layer but the output head) or a list of module names."""
+    if isinstance(value, str):
+        return value if value == "all-linear" else [v.strip() for v in value.split(",") if v.strip()]
+    return [str(v) for v in value]
+
+
+def _bool(value: Any, key: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    if str(value).lower() in ("true", "1", "yes", "on"):
+        return True
+    if str(value).lower() in ("false", "0", "no", "off"):
+        return False
+    raise PanzaError(f"finetuning.{key}={value!r}: use true or false")

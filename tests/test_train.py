@@ -1,0 +1,324 @@
+"""`panza train`: examples, every documented override, resume, the CLI contract and bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("peft")
+
+from panza.errors import PanzaError  # noqa: E402
+from test_train_support import EMAILS, tiny_model_dir, train_cfg, write_data  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tiny_model_dir(str(tmp_path_factory.getbasetemp()))
+
+
+@pytest.fixture(scope="module")
+def tok(tiny: Path):
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(tiny)
+
+
+@pytest.fixture(scope="module")
+def pre():
+    from panza.write.prompting import Preambles
+
+    return Preambles(system="You write emails for David.", user="I am David, a researcher in Vienna.")
+
+
+# ---- examples -------------------------------------------------------------------------------------
+
+def test_example_is_the_inference_prompt_plus_the_email_and_loss_covers_only_the_email(tok, pre) -> None:
+    from panza.train.data import IGNORE, build_example, collate
+    from panza.write.prompting import build_messages
+
+    instr, email = EMAILS[0]
+    ex = build_example(tok, build_messages, pre, instr, email, max_len=512)
+    prompt = tok.apply_chat_template(build_messages(instr, pre), tokenize=False, add_generation_prompt=True)
+    assert tok.decode(ex.input_ids[:ex.n_prompt]) == prompt  # exactly what inference feeds the model
+    target = tok.decode(ex.input_ids[ex.n_prompt:])
+    assert target.startswith(email) and target.rstrip().endswith("<|im_end|>")
+    _ids, labels = collate([ex], tok.pad_token_id)
+    assert (labels[0, :ex.n_prompt] == IGNORE).all()
+    assert labels[0, ex.n_prompt:].tolist() == ex.input_ids[ex.n_prompt:]
+
+
+def test_long_examples_lose_rag_then_thread_then_preamble_never_the_email(tok, pre) -> None:
+    from panza.train.data import BuildStats, build_example
+    from panza.write.prompting import build_messages
+
+    instr, email = EMAILS[1]
+    rag = ["An old email about something else entirely. " * 20]
+    thread = ["The message I reply to, rather long. " * 20]
+    full = build_example(tok, build_messages, pre, instr, email, rag_emails=rag, thread=thread, max_len=4096)
+    no_rag = build_example(tok, build_messages, pre, instr, email, thread=thread, max_len=4096)
+    bare = build_example(tok, build_messages, pre, instr, email, max_len=4096)
+    st = BuildStats()
+    ex = build_example(tok, build_messages, pre, instr, email, rag_emails=rag, thread=thread,
+                       max_len=len(no_rag.input_ids), stats=st)
+    assert ex.input_ids == no_rag.input_ids and st.rag_dropped == 1 and st.thread_dropped == 0
+    st = BuildStats()
+    ex = build_example(tok, build_messages, pre, instr, email, rag_emails=rag, thread=thread,
+                       max_len=len(bare.input_ids), stats=st)
+    assert ex.input_ids == bare.input_ids and (st.rag_dropped, st.thread_dropped) == (1, 1)
+    st = BuildStats()
+    ex = build_example(tok, build_messages, pre, instr, email, max_len=len(bare.input_ids) - 5, stats=st)
+    assert st.preamble_cut == 1 and len(ex.input_ids) <= len(bare.input_ids) - 5
+    assert ex.input_ids[ex.n_prompt:] == bare.input_ids[bare.n_prompt:]  # the email is intact
+    st = BuildStats()
+    assert build_example(tok, build_messages, pre, instr, email, max_len=bare.n_target, stats=st) is None
+    assert st.dropped_too_long == 1
+    assert len(full.input_ids) > len(no_rag.input_ids) > len(bare.input_ids)
+
+
+def test_length_batches_group_similar_lengths_and_cover_everything() -> None:
+    import random
+
+    from panza.train.data import length_batches
+
+    lengths = [random.Random(i).randint(10, 500) for i in range(37)]
+    batches = length_batches(lengths, 4, random.Random(0))
+    assert sorted(i for b in batches for i in b) == list(range(37))
+    padded = sum(len(b) * max(lengths[i] for i in b) for b in batches)
+    assert padded / sum(lengths) < 1.15  # little padding compared to random batches
+
+
+def test_template_without_split_point_and_model_without_template_are_refused(tok) -> None:
+    from panza.train.data import check_chat_template, render
+
+    class Weird:
+        chat_template = "x"
+
+        def apply_chat_template(self, msgs, tokenize=False, add_generation_prompt=False):
+            return ("P:" if add_generation_prompt else "Q:") + msgs[-1]["content"]
+
+    with pytest.raises(PanzaError, match="chat template"):
+        render(Weird(), [{"role": "user", "content": "hi"}], "yo")
+
+    class NoTemplate:
+        chat_template = None
+
+    with pytest.raises(PanzaError, match="no chat template"):
+        check_chat_template(NoTemplate(), "some/base")
+
+
+# ---- every documented override changes what it says ----------------------------------------------
+
+def _train(tiny: Path, tmp: Path, method: str, *extra: str, n_train: int = 8, raft: bool = False) -> Path:
+    from panza.train.trainer import train
+
+    data = write_data(tmp / f"data-{n_train}-{raft}", n_train=n_train, raft=raft)
+    return train(train_cfg(tiny, data, tmp / "ck", method, "finetuning.resume=false", *extra))
+
+
+def _m(run: Path) -> dict:
+    return json.loads((run / "metrics.json").read_text())
+
+
+def _weights(run: Path) -> dict:
+    from safetensors.torch import load_file
+
+    for name in ("adapter_model.safetensors", "rosa_adapter.safetensors", "model.safetensors"):
+        if (run / name).is_file():
+            return load_file(run / name)
+    raise AssertionError(f"no weights in {run}")
+
+
+def _same(a: dict, b: dict) -> bool:
+    return a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+
+
+BASE = {"lora": ("finetuning.lr=1e-3", "finetuning.max_duration=2ba"),
+        "rosa": ("finetuning.lr=1e-3", "finetuning.max_duration=4ba", "finetuning.rosa.mask_warmup_steps=2",
+                 "finetuning.rosa.spa_d=0.02"),
+        "full": ("finetuning.lr=1e-3", "finetuning.max_duration=2ba")}
+
+
+@pytest.fixture(scope="module")
+def baselines(tiny: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    tmp = tmp_path_factory.mktemp("baselines")
+    return {m: _train(tiny, tmp, m, *BASE[m]) for m in BASE}
+
+
+WEIGHT_OVERRIDES = [
+    ("lora", "finetuning.lr=3e-3"),
+    ("lora", "finetuning.seed=7"),
+    ("lora", "finetuning.warmup=2"),
+    ("lora", "finetuning.betas=[0.5,0.9]"),
+    ("lora", "finetuning.eps=0.1"),
+    ("lora", "finetuning.max_grad_norm=0.001"),
+    ("lora", "finetuning.lora.lora_alpha=32"),
+    ("lora", "finetuning.lora.lora_dropout=0.5"),
+    ("lora", "finetuning.precision=bf16"),
+    ("lora", "finetuning.max_seq_len=64"),
+    ("full", "finetuning.weight_decay=10"),
+    ("full", "finetuning.lr=2e-3"),
+    ("rosa", "finetuning.lr=1e-2"),  # the sparse learning rate
+    ("rosa", "finetuning.rosa.lora_lr=1e-2"),
+    ("rosa", "finetuning.rosa.mask_warmup_steps=1"),
+    ("rosa", "finetuning.rosa.grad_acc_mode=mean"),
+    ("rosa", "finetuning.rosa.lora_alpha=4"),
+]
+
+
+@pytest.mark.parametrize(("method", "override"), WEIGHT_OVERRIDES)
+def test_override_changes_the_trained_weights(tiny, tmp_path, baselines, method, override) -> None:
+    run = _train(tiny, tmp_path, method, *BASE[method], override)
+    assert not _same(_weights(run), _weights(baselines[method])), f"{override} changed nothing"
+
+
+def test_zero_learning_rate_leaves_weights_unchanged(tiny: Path, tmp_path: Path) -> None:
+    from safetensors.torch import load_file
+
+    run = _train(tiny, tmp_path, "full", "finetuning.lr=0", "finetuning.max_duration=2ba")
+    before = load_file(tiny / "model.safetensors")
+    after = _weights(run)
+    assert all(torch.equal(before[k], after[k]) for k in before)
+    lora = _weights(_train(tiny, tmp_path, "lora", "finetuning.lr=0", "finetuning.max_duration=2ba"))
+    assert all(torch.count_nonzero(v) == 0 for k, v in lora.items() if "lora_B" in k)  # B starts at zero
+
+
+def test_duration_batch_and_accumulation_set_the_number_of_steps(tiny: Path, tmp_path: Path) -> None:
+    # 8 examples: batch 4 -> 2 steps per epoch
+    assert _m(_train(tiny, tmp_path, "lora", "finetuning.max_duration=2ep"))["global_step"] == 4
+    assert _m(_train(tiny, tmp_path, "lora", "finetuning.max_duration=3ba"))["global_step"] == 3
+    assert _m(_train(tiny, tmp_path, "lora", "finetuning.num_epochs=3"))["global_step"] == 6
+    m = _m(_train(tiny, tmp_path, "lora", "finetuning.max_duration=1ep", "finetuning.batch_size=2"))
+    assert (m["steps_per_epoch"], m["global_step"]) == (4, 4)
+    m = _m(_train(tiny, tmp_path, "lora", "finetuning.max_duration=1ep", "finetuning.batch_size=2",
+                  "finetuning.gradient_accumulation=2"))
+    assert (m["steps_per_epoch"], m["global_step"]) == (2, 2)
+
+
+def test_structural_overrides(tiny: Path, tmp_path: Path, baselines) -> None:
+    w = _weights(_train(tiny, tmp_path, "lora", *BASE["lora"], "finetuning.lora.r=2"))
+    assert next(v for k, v in w.items() if "lora_A" in k).shape[0] == 2
+    w = _weights(_train(tiny, tmp_path, "lora", *BASE["lora"], "finetuning.lora.target_modules=[q_proj]"))
+    assert w and all("q_proj" in k for k in w)
+    w = _weights(_train(tiny, tmp_path, "rosa", *BASE["rosa"], "finetuning.rosa.spa_d=0.05"))
+    base = _weights(baselines["rosa"])
+    n = lambda t: sum(v.numel() for k, v in t.items() if k.endswith(".values"))  # noqa: E731
+    assert n(w) > 2 * n(base) > 0
+    w = _weights(_train(tiny, tmp_path, "rosa", *BASE["rosa"], "finetuning.rosa.lora_r=2"))
+    assert next(v for k, v in w.items() if "lora_A" in k).shape[0] == 2
+    m = _m(_train(tiny, tmp_path, "lora", *BASE["lora"], "finetuning.num_cpu_threads=2"))
+    assert m["threads"] == 2
+    m = _m(_train(tiny, tmp_path, "lora", "finetuning.max_duration=4ep", "finetuning.stop_at_ppl=1e30"))
+    assert m["stopped_early"] and m["epochs_completed"] == 1 and m["global_step"] == 2
+    m = _m(_train(tiny, tmp_path, "lora", "finetuning.max_duration=3ep", "finetuning.eval_interval=1"))
+    assert [e["epoch"] for e in m["evals"]] == [1, 2, 3]
+    m = _m(_train(tiny, tmp_path, "lora", "finetuning.max_duration=3ep", "finetuning.eval_interval=0"))
+    assert [e["epoch"] for e in m["evals"]] == [3]
+    m = _m(_train(tiny, tmp_path, "lora", *BASE["lora"], "finetuning.max_seq_len=64"))
+    assert m["data"]["preamble_cut"] == 8
+    on = _train(tiny, tmp_path, "lora", *BASE["lora"], "finetuning.gradient_checkpointing=true")
+    off = _train(tiny, tmp_path, "lora", *BASE["lora"], "finetuning.gradient_checkpointing=false")
+    assert _m(on)["gradient_checkpointing"] and not _m(off)["gradient_checkpointing"]
+    assert _same(_weights(on), _weights(off))  # recomputation changes memory, not the result
+    m = _m(_train(tiny, tmp_path, "lora", "finetuning.max_duration=4ba", "finetuning.save_every_steps=1"))
+    assert m["resume_saves"] == 3  # after steps 1-3; the finished run keeps no resume state
+    m = _m(_train(tiny, tmp_path, "lora", "finetuning.max_duration=4ba", "finetuning.save_every_steps=0",
+                  "finetuning.save_every_s=0"))
+    assert m["resume_saves"] == 0
+
+
+def test_rag_enabled_trains_with_raft_context_at_rag_prob(tiny: Path, tmp_path: Path) -> None:
+    args = ("finetuning.max_duration=1ep", "finetuning.max_seq_len=1024")
+    off = _m(_train(tiny, tmp_path, "lora", *args, raft=True))
+    on = _m(_train(tiny, tmp_path, "lora", *args, "rag.enabled=true", "rag.prob=1", raft=True))
+    never = _m(_train(tiny, tmp_path, "lora", *args, "rag.enabled=true", "rag.prob=0", raft=True))
+    short = _m(_train(tiny, tmp_path, "lora", "finetuning.max_duration=1ep", "finetuning.max_seq_len=200",
+                      "rag.enabled=true", "rag.prob=1", raft=True))
+    assert on["data"]["rag_dropped"] == 0 and short["data"]["rag_dropped"] == 8  # too long: context cut
+    assert on["tokens"] > off["tokens"] == never["tokens"]
+    assert on["target_tokens"] == off["target_tokens"]  # the context grows, the targets do not
+
+
+def test_bad_overrides_are_one_line_errors(tiny: Path, tmp_path: Path) -> None:
+    with pytest.raises(PanzaError, match="max_duration"):
+        _train(tiny, tmp_path, "lora", "finetuning.max_duration=3 weeks")
+    with pytest.raises(PanzaError, match="lr"):
+        _train(tiny, tmp_path, "lora", "finetuning.lr=-1")
+    with pytest.raises(PanzaError, match="does not exist"):
+        _train(tiny, tmp_path, "lora", f"model={tmp_path / 'nope'}")
+
+
+# ---- resume ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("method", "extra"), [
+    ("lora", ("finetuning.lora.lora_dropout=0.3",)),
+    ("rosa", ("finetuning.rosa.mask_warmup_steps=3", "finetuning.rosa.spa_d=0.02", "finetuning.rosa.lora_dropout=0.3")),
+])
+def test_interrupted_run_resumes_exactly(tiny: Path, tmp_path: Path, method: str, extra: tuple) -> None:
+    from panza.train.trainer import train
+
+    data = write_data(tmp_path / "data")
+    args = ("finetuning.lr=1e-3", "finetuning.max_duration=3ep", *extra)
+    straight = train(train_cfg(tiny, data, tmp_path / "a", method, *args))
+    with pytest.raises(KeyboardInterrupt):
+        train(train_cfg(tiny, data, tmp_path / "b", method, *args, "finetuning.debug_interrupt_after_steps=2"))
+    (cut,) = (tmp_path / "b").iterdir()
+    assert (cut / "resume" / "state.pt").is_file() and _m(cut)["status"] == "interrupted"
+    resumed = train(train_cfg(tiny, data, tmp_path / "b", method, *args))
+    assert resumed == cut and not (cut / "resume").exists()
+    h1, h2 = _m(straight)["history"], _m(resumed)["history"]
+    assert [h["loss"] for h in h1] == [h["loss"] for h in h2]
+    assert _same(_weights(straight), _weights(resumed))
+
+
+def test_resume_false_starts_a_new_run(tiny: Path, tmp_path: Path) -> None:
+    from panza.train.trainer import train
+
+    data = write_data(tmp_path / "data")
+    args = ("finetuning.max_duration=2ba",)
+    with pytest.raises(KeyboardInterrupt):
+        train(train_cfg(tiny, data, tmp_path / "ck", "lora", *args, "finetuning.debug_interrupt_after_steps=1"))
+    (cut,) = (tmp_path / "ck").iterdir()
+    fresh = train(train_cfg(tiny, data, tmp_path / "ck", "lora", *args, "finetuning.resume=false"))
+    assert fresh != cut and _m(cut)["status"] == "interrupted" and _m(fresh)["global_step"] == 2
+    again = train(train_cfg(tiny, data, tmp_path / "ck", "lora", *args, f"finetuning.resume={cut}"))
+    assert again == cut and _m(cut)["status"] == "done"
+
+
+# ---- the CLI contract -----------------------------------------------------------------------------
+
+def test_panza_train_cli_prints_run_dir_last(tiny: Path, tmp_path: Path, panza_cmd, shared_data) -> None:
+    """End to end on real emails (subject as the instruction) with the tiny model."""
+    recs = [json.loads(line) for line in (shared_data / "panza-david.jsonl").read_text().splitlines()[:24]]
+    data = tmp_path / "data"
+    data.mkdir()
+    rows = [{"summary": f"Write an email about: {r.get('subject') or 'no subject'}", "email": r["email"],
+             "thread": [], "message_id": f"<{i}@d>"} for i, r in enumerate(recs)]
+    (data / "train.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows[:20]))
+    (data / "test.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows[20:]))
+    cmd = [*panza_cmd, "train", "--data", str(data), "finetuning=lora", f"model={tiny}",
+           f"checkpoint_dir={tmp_path / 'ck'}", "finetuning.max_duration=2ba", "finetuning.num_cpu_threads=1",
+           "finetuning.max_seq_len=256", "user.username=david"]
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    run = Path(r.stdout.strip().splitlines()[-1])
+    assert run.parent == tmp_path / "ck" and run.name.startswith("david-tiny-llama-lora-lr0.0002-2ba-seed42-")
+    for f in ("adapter_config.json", "adapter_model.safetensors", "metrics.json", "loss_curve.png",
+              "config.yaml", "tokenizer.json"):
+        assert (run / f).is_file(), f
+    assert (run / "loss_curve.png").read_bytes()[:4] == b"\x89PNG"
+    m = _m(run)
+    assert m["status"] == "done" and m["test_ppl"] > 1 and m["train_ppl"] > 1 and m["global_step"] == 2
+    assert "train lora" in r.stderr  # progress goes to stderr
+
+
+def test_cli_bad_input_is_one_line(tiny: Path, tmp_path: Path, panza_cmd) -> None:
+    r = subprocess.run([*panza_cmd, "train", "--data", str(tmp_path / "empty"), f"model={tiny}"],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2
+    lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
+    assert lines[-1].startswith("panza train: error: no training data") and "panza prepare" in lines[-1]
+    assert "Traceback" not in r.stderr
