@@ -1,10 +1,12 @@
 """`make demo`: the whole Panza loop on the bundled sample mailbox, with the embedded defaults.
 
-Each step is the real `panza` command a user would type, so the demo doubles as a smoke test.
+ingest → data playback → index → fine-tune (LoRA) → draft two emails. Each step is the real
+`panza` command a user would type, so the demo doubles as an end-to-end smoke test.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -13,21 +15,46 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PANZA = [sys.executable, "-m", "panza"]
+DATA = ROOT / "data" / "jen"
+INSTRUCTIONS = [
+    "Write to Anna to move Friday's Elbpark site walk to Monday at 9, because the nursery delivery slipped.",
+    "Reply to Katrin to say I can't make dinner on Saturday but could do Sunday brunch instead.",
+]
 
 
-def step(title: str, args: list[str], capture: bool = False) -> str:
+def step(title: str, args: list[str]) -> str:
+    """Run one panza command, streaming its progress; return its standard output."""
     print(f"\n\033[1m▶ {title}\033[0m\n  $ panza {' '.join(args)}", flush=True)
     t0 = time.perf_counter()
-    r = subprocess.run([*PANZA, *args], cwd=ROOT, text=True, stdout=subprocess.PIPE if capture else None)
-    if r.returncode != 0:
+    proc = subprocess.Popen([*PANZA, *args], cwd=ROOT, text=True, stdout=subprocess.PIPE)
+    out = []
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        print("  " + line, end="", flush=True)
+        out.append(line)
+    if proc.wait() != 0:
         raise SystemExit(f"demo step failed ({title}); see the message above")
     print(f"  ({time.perf_counter() - t0:.0f}s)", flush=True)
-    return r.stdout or ""
+    return "".join(out)
 
 
 def main() -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    step("Extract what Jen wrote from her sample mailbox", ["extract", "user=jen", "--mbox", "sample/jen/sent.mbox"])
+    t0 = time.perf_counter()
+    step("Extract what Jen wrote, make instructions (data playback), build the RAG index",
+         ["prepare", "user=jen", "--mbox", "sample/jen/sent.mbox"])
+    out = step("Fine-tune the embedded SmolLM2-135M-Instruct with LoRA on her emails",
+               ["train", "user=jen", "finetuning=lora"])
+    run_dir = out.strip().splitlines()[-1]
+    requests = DATA / "demo_instructions.jsonl"
+    requests.write_text("".join(json.dumps({"summary": s}) + "\n" for s in INSTRUCTIONS), encoding="utf-8")
+    drafts = DATA / "demo_drafts.json"
+    step("Draft two new emails in Jen's style (LoRA adapter + RAG)",
+         ["run", "user=jen", "writer/llm=peft", f"checkpoint={run_dir}", "interfaces=json",
+          f"interfaces.input_file={requests}", f"interfaces.output_file={drafts}"])
+    for item in json.loads(drafts.read_text(encoding="utf-8"))["responses"]:
+        print(f"\n\033[1mInstruction:\033[0m {item['prompt']}\n\033[1mDraft:\033[0m\n{item['panza_responses'][0]}")
+    print(f"\nDemo finished in {time.perf_counter() - t0:.0f}s. Files: {DATA.relative_to(ROOT)}/, run: {run_dir}")
     return 0
 
 

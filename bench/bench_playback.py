@@ -1,0 +1,163 @@
+"""Data-playback benchmark: throughput (emails/min) and instruction quality of the summarizer.
+
+Throughput: the embedded SmolLM2-135M-Instruct through llama.cpp and through transformers, at
+batch sizes 1, 4 and 8, on real emails of ../shared/data/panza-david.jsonl (150 by default;
+``--limit`` for a quick run). No cache, so every email is generated. The baseline, measured in the
+same run, is llama.cpp at batch size 1; each row prints its ratio to it.
+
+Quality (``--quality``, llama.cpp): the hand-checked set (tests/fixtures/playback/handchecked.jsonl:
+recipient named, must-have facts kept, ROUGE-L against the reference) and the automatic check
+(recipient + key-fact recall) on the real emails, plus example (email -> instruction) pairs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+DAVID = ROOT.parent / "shared" / "data" / "panza-david.jsonl"
+HANDCHECKED = ROOT / "tests" / "fixtures" / "playback" / "handchecked.jsonl"
+PROMPT = ROOT / "configs" / "playback" / "summarization_prompt.txt"
+
+
+def load(path: Path, limit: int | None = None) -> list[dict[str, Any]]:
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return rows[:limit] if limit else rows
+
+
+def make_llm(backend: str, batch: int, threads: int | None) -> Any:
+    from panza.llm import load_llm
+
+    if backend == "llamacpp":
+        return load_llm({"backend": "llamacpp", "n_ctx": 2048, "n_threads": threads, "seed": 0})
+    if threads:
+        import torch
+
+        torch.set_num_threads(threads)
+    return load_llm({"backend": "transformers", "model": "embedded", "batch_size": batch, "dtype": "float32"})
+
+
+def run(llm: Any, rows: list[dict[str, Any]], batch: int) -> tuple[list[dict[str, Any]], Any]:
+    from panza.playback import Playback, PlaybackSettings, load_template
+
+    pb = Playback(llm, load_template(PROMPT), model="bench", settings=PlaybackSettings(batch_size=batch))
+    out = pb.run(rows, progress=False)
+    return out, pb.stats
+
+
+def throughput(
+    rows: list[dict[str, Any]], backends: list[str], batches: list[int], threads: int | None
+) -> Any:
+    from rich.table import Table
+
+    table = Table(title=f"playback throughput, {len(rows)} real emails (SmolLM2-135M-Instruct)")
+    for col in ("backend", "batch", "emails/min", "vs llamacpp b1", "llm/retry/fallback"):
+        table.add_column(col, justify="right")
+    base = None
+    for backend in backends:
+        llm = None
+        for b in batches:
+            if llm is None or backend == "transformers":
+                llm = make_llm(backend, b, threads)
+                run(llm, rows[:1], 1)  # warm-up: first-call costs (and llama.cpp's prompt-prefix cache)
+            t = time.perf_counter()
+            _, stats = run(llm, rows, b)
+            rate = len(rows) / (time.perf_counter() - t) * 60
+            if base is None:
+                base = rate
+            src = stats.sources
+            table.add_row(
+                backend,
+                str(b),
+                f"{rate:.1f}",
+                f"{rate / base:.2f}x",
+                f"{src['llm']}/{src['retry']}/{src['fallback']}",
+            )
+            print(f"{backend} batch {b}: {rate:.1f} emails/min", flush=True)
+    return table
+
+
+def quality(rows: list[dict[str, Any]], threads: int | None, examples: int) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from panza.playback import quality as Q
+
+    console = Console(width=160)
+    llm = make_llm("llamacpp", 1, threads)
+    hand = load(HANDCHECKED)
+    hand_out, hand_stats = run(llm, hand, 8)
+    real_out, real_stats = run(llm, rows, 8)
+    table = Table(title="instruction quality (embedded model, llama.cpp)")
+    for col in (
+        "set",
+        "n",
+        "recipient named",
+        "key-fact recall",
+        "must-have recall",
+        "ROUGE-L",
+        "words",
+        "llm/retry/fallback",
+    ):
+        table.add_column(col, justify="right")
+    for name, out, stats in (("hand-checked", hand_out, hand_stats), ("panza-david", real_out, real_stats)):
+        s = Q.summarize([Q.score(r, r["summary"]) for r in out])
+        ref = (
+            ""
+            if name != "hand-checked"
+            else " (refs: "
+            + str(Q.summarize([Q.score(r, r["reference"]) for r in hand])["must_have_recall"])
+            + ")"
+        )
+        table.add_row(
+            name,
+            str(s["n"]),
+            str(s["recipient"]),
+            str(s["fact_recall"]),
+            f"{s['must_have_recall']}{ref}" if s["must_have_recall"] is not None else "-",
+            str(s["rougeL"] if s["rougeL"] is not None else "-"),
+            str(s["words"]),
+            "/".join(str(stats.sources[k]) for k in ("llm", "retry", "fallback")),
+        )
+    console.print(table)
+    for r in real_out[:examples]:
+        console.print(
+            f"\n[bold]email[/] ({r.get('subject')}): {r['email'][:300]!r}\n"
+            f"[bold]-> {r['summary_source']}[/]: {r['summary']}"
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="bench_playback", description=__doc__.split("\n")[0])
+    p.add_argument("--limit", type=int, default=150, help="real emails to summarize (default 150)")
+    p.add_argument("--backends", default="llamacpp,transformers")
+    p.add_argument("--batches", default="1,4,8")
+    p.add_argument("--threads", type=int, default=None, help="CPU threads (default: the backend's own)")
+    p.add_argument("--quality", action="store_true", help="also measure instruction quality")
+    p.add_argument("--no-throughput", action="store_true")
+    p.add_argument("--examples", type=int, default=10, help="example pairs printed with --quality")
+    args = p.parse_args(argv)
+    if not DAVID.is_file():
+        print(f"skipped: {DAVID} not found (the shared data sits beside the checkout)")
+        return 0
+    from rich.console import Console
+
+    rows = load(DAVID, args.limit)
+    if not args.no_throughput:
+        table = throughput(
+            rows, args.backends.split(","), [int(b) for b in args.batches.split(",")], args.threads
+        )
+        Console(width=160).print(table)
+    if args.quality:
+        quality(rows, args.threads, args.examples)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT / "src"))
+    raise SystemExit(main())

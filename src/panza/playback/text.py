@@ -1,0 +1,520 @@
+"""Pure text helpers for data playback: recipients, prompt rendering, output cleaning and checks.
+
+Kept free of any model code so every rule (what counts as an echo, what a fallback instruction
+looks like, which facts an instruction should carry) is a small function that tests pin down.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from typing import Any
+
+MAX_WORDS = 60
+MIN_WORDS = 4
+
+_GREETING = re.compile(
+    r"^\s*(?:dear|hi|hello|hey|hallo|hej|hiya|good\s+(?:morning|afternoon|evening)|morning|"
+    r"liebe[rs]?|sehr\s+geehrte[rs]?|bonjour|salut|ciao|thanks|thank\s+you)\s+"
+    r"(?P<name>[^,!:;\n.]{1,60}?(?:\.\s?[A-Z][^,!:;\n]{0,40})?)\s*(?P<punct>[,!:;]|$)",
+    re.IGNORECASE | re.MULTILINE,
+)
+_GREETING_ONLY = re.compile(
+    r"^\s*(?:dear|hi|hello|hey|hallo|hej|hiya|good\s+(?:morning|afternoon|evening)|liebe[rs]?|"
+    r"sehr\s+geehrte[rs]?|bonjour|salut|ciao)\b[^\n]{0,60}[,!:]?\s*$",
+    re.IGNORECASE,
+)
+_SIGNOFF = re.compile(
+    r"^\s*(?:best(?:\s+regards|\s+wishes)?|(?:kind|warm|many|warmest)\s+regards|regards|cheers|thanks|"
+    r"thank\s+you|many\s+thanks|thanks\s+again|sincerely|yours(?:\s+sincerely|\s+truly)?|all\s+the\s+best|"
+    r"take\s+care|talk\s+soon|(?:viele|beste|liebe)\s+gr(?:ü|ue)(?:ß|ss)e|mit\s+freundlichen\s+gr(?:ü|ue)(?:ß|ss)en|"
+    r"cordialement|bien\s+à\s+vous|saluti|un\s+saluto)\b[^\n]{0,20}[,.!]?\s*$",
+    re.IGNORECASE,
+)
+# Addressed to a group rather than a person: keep the wording a person would use.
+_GROUP = {
+    "all": "everyone",
+    "everyone": "everyone",
+    "everybody": "everyone",
+    "team": "the team",
+    "folks": "everyone",
+    "guys": "everyone",
+    "colleagues": "the colleagues",
+    "both": "both of them",
+    "there": "",
+    "again": "",
+    "so much": "",
+    "a lot": "",
+    "for": "",
+}
+_GENERIC_LOCAL = {
+    "info",
+    "support",
+    "noreply",
+    "no-reply",
+    "contact",
+    "office",
+    "admin",
+    "hello",
+    "orders",
+    "order",
+    "team",
+    "mail",
+    "help",
+    "service",
+    "sales",
+    "billing",
+    "it",
+    "hr",
+    "jobs",
+    "careers",
+    "booking",
+    "bookings",
+    "reservations",
+    "kontakt",
+    "news",
+    "newsletter",
+    "webmaster",
+    "accounts",
+}
+_INSTR_PREFIX = re.compile(
+    r"^\s*(?:[-*•>#]+\s*)?(?:\*\*)?(?:instruction|summary|task|prompt|answer|output|request)s?\s*"
+    r"(?:\d+)?\s*(?:\*\*)?\s*[:\-–]\s*(?:\*\*)?\s*",
+    re.IGNORECASE,
+)
+_QUOTES = "\"'“”‘’`«»"
+_MONTHS = frozenset(
+    re.findall(
+        r"\w+",
+        "january february march april may june july august september october "
+        "november december jan feb mar apr jun jul aug sep sept oct nov dec",
+    )
+)
+_WEEKDAYS = frozenset(re.findall(r"\w+", "monday tuesday wednesday thursday friday saturday sunday"))
+_NUMBER = re.compile(
+    r"(?<![\w.])(?:\d+(?:[.,:/-]\d+)*(?:st|nd|rd|th|am|pm|h|k|%)?|\$\d[\d,.]*|€\d[\d,.]*)(?!\w)",
+    re.IGNORECASE,
+)
+_CAP_WORD = re.compile(r"\b[A-ZÄÖÜ][\w'’-]*(?:\s+[A-ZÄÖÜ][\w'’-]*)*")
+_NOT_NAMES = {
+    "i",
+    "i'm",
+    "i've",
+    "i'll",
+    "i'd",
+    "dear",
+    "hi",
+    "hello",
+    "hey",
+    "best",
+    "regards",
+    "thanks",
+    "thank",
+    "cheers",
+    "please",
+    "the",
+    "a",
+    "an",
+    "this",
+    "that",
+    "these",
+    "those",
+    "it",
+    "we",
+    "you",
+    "they",
+    "he",
+    "she",
+    "my",
+    "our",
+    "your",
+    "if",
+    "as",
+    "so",
+    "and",
+    "but",
+    "or",
+    "also",
+    "ok",
+    "okay",
+    "yes",
+    "no",
+    "sorry",
+    "re",
+    "fwd",
+    "fw",
+    "sounds",
+    "great",
+    "good",
+    "nice",
+    "let",
+    "looking",
+    "would",
+    "could",
+    "can",
+    "will",
+    "do",
+    "does",
+    "is",
+    "are",
+    "was",
+    "in",
+    "on",
+    "at",
+    "for",
+    "to",
+    "of",
+    "with",
+    "by",
+    "from",
+    "unfortunately",
+    "however",
+    "btw",
+    "by the way",
+    "p.s",
+    "ps",
+    "all",
+    "just",
+    "there",
+    "here",
+    "what",
+    "when",
+    "where",
+    "who",
+    "how",
+    "why",
+    "which",
+    "any",
+    "some",
+    "one",
+    "hope",
+    "glad",
+    "happy",
+    "many",
+    "kind",
+    "warm",
+    "sincerely",
+    "yours",
+    "hallo",
+    "liebe",
+    "lieber",
+}
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased word tokens, the unit for every length and overlap rule here."""
+    return re.findall(r"[\w'’]+", text.lower())
+
+
+def normalize(text: str) -> str:
+    """Unix newlines, no trailing spaces, at most one blank line in a row."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = "\n".join(line.rstrip() for line in text.split("\n"))
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+def greeting_name(email: str) -> str | None:
+    """Who the email greets ("Dear Prof. Aman," -> "Prof. Aman"), from its first lines only."""
+    head = "\n".join(normalize(email).split("\n")[:2])
+    m = _GREETING.search(head)
+    if not m:
+        return None
+    name = m.group("name").strip().strip(_QUOTES).strip()
+    low = name.lower()
+    if low in _GROUP:
+        return _GROUP[low] or None
+    # Names are capitalised and short; "thanks for the file" is not a greeting.
+    toks = name.split()
+    if not toks or len(toks) > 4 or not toks[-1][:1].isupper():
+        return None
+    if m.group(0).lower().lstrip().startswith("thank") and m.group("punct") not in ",!":
+        return None
+    # "Hi Anna, hi Tom," greets two people.
+    line = head[m.start() :].split("\n", 1)[0]
+    more = re.findall(
+        r",\s*(?:and\s+)?(?:dear|hi|hello|hey|liebe[rs]?)?\s*([A-ZÄÖÜ][\w'’-]+)(?=\s*[,!:]|\s*$)",
+        line[m.end("name") - m.start() :],
+    )
+    names = [name, *[n for n in more if n.lower() not in _NOT_NAMES]][:3]
+    if len(names) > 1:
+        return ", ".join(names[:-1]) + " and " + names[-1]
+    return name
+
+
+def recipient_from_to(to: Iterable[str] | None) -> str | None:
+    """A first name from the To header: the display name, else a first.last local part."""
+    for addr in to or []:
+        addr = str(addr).strip()
+        m = re.match(r'^\s*"?([^"<@]+?)"?\s*<', addr)
+        if m and m.group(1).strip():
+            display = m.group(1).strip()
+            if "," in display:  # "Meyer, Anna"
+                display = display.split(",", 1)[1].strip() or display
+            first = display.split()[0]
+            if first[:1].isalpha():
+                return first[:1].upper() + first[1:]
+        local = addr.strip("<>").split("@", 1)[0].lower()
+        first = re.split(r"[._-]", local)[0]
+        if not local or local in _GENERIC_LOCAL or first in _GENERIC_LOCAL:
+            continue
+        if first.isalpha() and len(first) > 1:
+            return first.capitalize()
+    return None
+
+
+def recipient(record: dict[str, Any]) -> str | None:
+    """The person the email is for: its greeting first (how the user addresses them), else To."""
+    return greeting_name(str(record.get("email") or "")) or recipient_from_to(record.get("to"))
+
+
+def is_reply(record: dict[str, Any]) -> bool:
+    subject = str(record.get("subject") or "")
+    return bool(record.get("in_reply_to")) or bool(re.match(r"^\s*(re|aw|sv|antw)\s*:", subject, re.I))
+
+
+def opening(record: dict[str, Any]) -> str:
+    """The constrained start the model completes: "Reply to Anna to" / "Write to the team to"."""
+    name = recipient(record)
+    verb = "Reply to" if is_reply(record) else "Write to"
+    if name:
+        return f"{verb} {name} to"
+    # No name known: say so, or the model borrows one from the few-shot examples.
+    return "Reply to the sender to" if verb == "Reply to" else "Write an email to"
+
+
+def body_for_prompt(email: str, max_chars: int = 1200) -> str:
+    """The email without a greeting-only first line and the sign-off, cut at a word boundary.
+
+    Why: the small model copies whatever it sees first; the greeting and signature carry no
+    content, and a short prompt keeps a 135M model on task (and fast).
+    """
+    lines = normalize(email).split("\n")
+    if lines and _GREETING_ONLY.match(lines[0]):
+        lines = lines[1:]
+    for i in range(len(lines) - 1, max(len(lines) - 6, -1), -1):
+        if _SIGNOFF.match(lines[i]) and i > 0:
+            lines = lines[:i]
+            break
+    text = normalize("\n".join(lines)) or normalize(email)
+    if len(text) > max_chars:
+        text = text[:max_chars].rsplit(" ", 1)[0] + " …"
+    return text
+
+
+ROLES = ("system", "user", "assistant")
+_ROLE_LINE = re.compile(r"^###\s*(system|user|assistant)\s*$", re.IGNORECASE | re.MULTILINE)
+
+
+def parse_template(template: str) -> list[dict[str, str]]:
+    """The prompt file as chat messages: ``### system|user|assistant`` headers, ``#`` comment lines.
+
+    A chat-shaped few-shot prompt lets every backend render it with the model's own chat template;
+    the last message must be the assistant turn holding ``{opening}``, which the model continues.
+    """
+    text = "\n".join(
+        line
+        for line in template.replace("\r\n", "\n").split("\n")
+        if not (line.startswith("#") and not _ROLE_LINE.match(line))
+    )
+    parts = _ROLE_LINE.split(text)
+    msgs = [
+        {"role": role.lower(), "content": body.strip("\n")}
+        for role, body in zip(parts[1::2], parts[2::2], strict=True)
+    ]
+    if not msgs or msgs[-1]["role"] != "assistant" or "{opening}" not in msgs[-1]["content"]:
+        raise ValueError("the last section must be '### assistant' containing {opening}")
+    if not any("{email}" in m["content"] for m in msgs if m["role"] == "user"):
+        raise ValueError("a '### user' section must contain {email}")
+    return msgs
+
+
+def render(
+    template: str | list[dict[str, str]], record: dict[str, Any], max_chars: int = 1200
+) -> tuple[list[dict[str, str]], str]:
+    """(messages, prefill) for one email; the model continues the prefill ("Reply to Anna to").
+
+    Plain ``str.replace`` rather than ``format``: emails are full of braces.
+    """
+    msgs = parse_template(template) if isinstance(template, str) else template
+    start = opening(record)
+    subject = str(record.get("subject") or "").strip() or "(none)"
+    body = body_for_prompt(str(record.get("email") or ""), max_chars)
+
+    def fill(s: str) -> str:
+        return s.replace("{subject}", subject).replace("{opening}", start).replace("{email}", body)
+
+    out = [{"role": m["role"], "content": fill(m["content"])} for m in msgs]
+    return out[:-1], out[-1]["content"]
+
+
+def clean_output(raw: str, start: str = "") -> str:
+    """Turn a model continuation into one instruction: prefix the opening, drop labels and quotes."""
+    text = (raw or "").replace("\r", "")
+    # A completion continues the opening; a chat answer may restate it.
+    lines = [ln.strip() for ln in text.strip().split("\n")]
+    first = next((ln for ln in lines if ln), "")
+    first = _INSTR_PREFIX.sub("", first).strip().strip(_QUOTES).strip()
+    first = re.split(r"\s+(?:Email|Instruction)\s*:", first)[0].strip()
+    if start and not first.lower().startswith(start.split(" ")[0].lower()):
+        first = f"{start} {first}".strip()
+    first = first.strip(_QUOTES + " ")
+    first = re.sub(r"\s+", " ", first)
+    if first and first[-1] not in ".!?":
+        first += "."
+    return first
+
+
+def _ngrams(toks: list[str], n: int) -> set[tuple[str, ...]]:
+    return {tuple(toks[i : i + n]) for i in range(len(toks) - n + 1)}
+
+
+def echo_ratio(instruction: str, email: str, n: int = 4) -> float:
+    """Share of the instruction's word n-grams found verbatim in the email (1.0 = copied)."""
+    a = words(instruction)
+    grams = _ngrams(a, n)
+    if not grams:
+        return 0.0
+    return len(grams & _ngrams(words(email), n)) / len(grams)
+
+
+def invented_names(instruction: str, start: str, context: str) -> list[str]:
+    """Capitalised words of the instruction (after its opening) found nowhere in the email's text,
+    subject or recipients: a small model invents names, days and places it has seen elsewhere."""
+    rest = instruction[len(start) :] if start and instruction.startswith(start) else instruction
+    hay = context.lower()
+    out = []
+    for m in re.finditer(r"(?<![.!?]\s)(?<!^)\b[A-ZÄÖÜ][\w'’-]+", rest.strip()):
+        w = re.sub(r"['’]s$", "", m.group(0))
+        if w.lower() not in _NOT_NAMES and w.lower() not in hay:
+            out.append(w)
+    return out
+
+
+def problem(
+    instruction: str,
+    email: str,
+    start: str = "",
+    max_words: int = MAX_WORDS,
+    examples: Iterable[str] = (),
+    context: str = "",
+) -> str | None:
+    """Why an instruction is unusable, or None: empty, echo, too long, several, a copied example,
+    a made-up number or name (``context``: subject and recipients, where names may also come from).
+
+    A small model that loses track tends to repeat a few-shot example (usually the last one), so
+    an instruction sharing most of its trigrams with an example is rejected like an echo.
+    """
+    toks = words(instruction)
+    content = toks[len(words(start)) :] if start and instruction.startswith(start) else toks
+    if len(content) < 2 or len(toks) < MIN_WORDS:
+        return "empty"
+    if len(toks) > max_words:
+        return "too_long"
+    lowered = instruction.lower()
+    if (
+        re.search(r"\b(?:email|instruction)\s*:", lowered)
+        or len(re.findall(r"(?:^|[.!?]\s+)(?:write|reply|respond|send|email)\s+(?:to|an?)\b", lowered)) > 1
+    ):
+        return "multiple"
+    if len(content) >= 8 and echo_ratio(" ".join(content), email) > 0.7:
+        return "echo"
+    counts = Counter(t for t in content if len(t) > 2)
+    if counts and counts.most_common(1)[0][1] > 3:
+        return "repetitive"
+    # A number the email does not contain is made up ("the invoice for 2011"): never train on it.
+    email_numbers = {m.group(0).lower() for m in _NUMBER.finditer(email)}
+    email_digits = set(re.findall(r"\d+", email))
+    for m in _NUMBER.finditer(instruction):
+        num = m.group(0).lower()
+        if num not in email_numbers and not set(re.findall(r"\d+", num)) <= email_digits:
+            return "invented_number"
+    body = " ".join(content)
+    for ex in examples:
+        ex_toks = words(ex)
+        if len(content) >= 3 and echo_ratio(body, " ".join(ex_toks[min(4, len(ex_toks)) :]), 3) >= 0.5:
+            return "copied_example"
+    if invented_names(instruction, start, f"{email}\n{context}"):
+        return "invented_name"
+    return None
+
+
+def _signature_names(email: str) -> set[str]:
+    lines = [ln.strip() for ln in normalize(email).split("\n") if ln.strip()]
+    tail = lines[-2:] if lines else []
+    return {w for ln in tail if len(ln.split()) <= 3 for w in ln.replace(",", " ").split()}
+
+
+def key_facts(email: str, limit: int = 12) -> list[str]:
+    """Numbers, dates, weekdays and capitalised names the instruction should keep, in order.
+
+    Sentence-initial words and greeting/sign-off words are not names; the sender's signature is
+    dropped (an instruction never needs the user's own name).
+    """
+    body = body_for_prompt(email, max_chars=4000)
+    body = re.sub(r"\S+://\S+|\S+@\S+|^\s*\d{1,2}[.)]\s", " ", body, flags=re.M)  # links, list markers
+    sig = _signature_names(email)
+    out: list[str] = []
+
+    def add(item: str) -> None:
+        item = re.sub(r"['’]s$", "", item.strip(" .,;:!?()[]\"'"))
+        if item and item.lower() not in (o.lower() for o in out):
+            out.append(item)
+
+    for m in _NUMBER.finditer(body):
+        add(m.group(0))
+    for tok in re.findall(r"\b[A-Z][a-z]+\b", body):  # capitalised: "you may" is not a month
+        if tok.lower() in _MONTHS or tok.lower() in _WEEKDAYS:
+            add(tok)
+    for m in _CAP_WORD.finditer(body):
+        phrase = m.group(0)
+        before = body[: m.start()].rstrip()
+        sentence_start = not before or before[-1] in ".!?:\n" or body[: m.start()].endswith("\n")
+        parts = phrase.split()
+        if sentence_start:
+            parts = parts[1:]
+        parts = [p for p in parts if p.lower().strip("'’") not in _NOT_NAMES and p not in sig]
+        if not parts or any(p.lower() in _MONTHS or p.lower() in _WEEKDAYS for p in parts):
+            continue
+        if len(parts) == 1 and len(parts[0]) < 2:
+            continue
+        add(" ".join(parts))
+    return out[:limit]
+
+
+def fact_coverage(instruction: str, email: str, name: str | None = None) -> dict[str, Any]:
+    """Automatic quality check: does the instruction name the recipient and keep the key facts?"""
+    low = instruction.lower()
+    facts = key_facts(email)
+    present = [f for f in facts if f.lower() in low or all(w in low for w in f.lower().split())]
+    return {
+        "recipient": None
+        if not name
+        else any(p.lower() in low for p in name.replace(".", " ").split() if len(p) > 2 or len(name) <= 3),
+        "facts": facts,
+        "facts_present": present,
+        "fact_recall": (len(present) / len(facts)) if facts else None,
+    }
+
+
+def _subject_topic(subject: str | None) -> str:
+    s = re.sub(r"^\s*((re|fwd?|aw|wg|sv)\s*:\s*)+", "", str(subject or ""), flags=re.I).strip()
+    return s.strip(_QUOTES + " .")
+
+
+def fallback_instruction(record: dict[str, Any]) -> str:
+    """A deterministic instruction from subject, recipient and key facts, when the model fails."""
+    email = str(record.get("email") or "")
+    start = opening(record)
+    topic = _subject_topic(record.get("subject"))
+    facts = [f for f in key_facts(email) if f.lower() != (recipient(record) or "").lower()][:5]
+    verb = start.removesuffix(" to")
+    if verb == "Write an email":
+        verb = "Write an email"
+    parts = [f"{verb} about {topic}" if topic else f"{verb} with a short note"]
+    if facts:
+        parts.append("mentioning " + ", ".join(facts))
+    out = ", ".join(parts)
+    if len(words(out)) > MAX_WORDS:
+        out = " ".join(out.split()[:MAX_WORDS])
+    return out.rstrip(" ,") + "."
