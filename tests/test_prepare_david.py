@@ -14,7 +14,7 @@ from david_mbox import ADDRESS, build
 @pytest.mark.slow
 def test_prepare_real_user_mbox(panza_cmd: list[str], shared_data: Path, tmp_path: Path) -> None:
     mbox = tmp_path / "david.mbox"
-    n = build(mbox, limit=20, source=shared_data / "panza-david.jsonl")
+    n = build(mbox, limit=12, source=shared_data / "panza-david.jsonl")
     out = tmp_path / "out"
     r = subprocess.run([*panza_cmd, "prepare", "--mbox", str(mbox), "--email", ADDRESS, "--out", str(out),
                         "--test-split", "0.2"], capture_output=True, text=True, timeout=900)
