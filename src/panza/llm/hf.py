@@ -222,54 +222,59 @@ class PeftLLM(TransformersLLM):
                 "the peft backend needs an adapter folder: checkpoint=<run dir> (or writer.llm.adapter=<dir>)"
             )
         adapter_dir = Path(str(adapter)).expanduser()
-        from panza.train.rosa import is_rosa_dir, load_rosa_model
+        from panza.train.rosa import is_rosa_dir
 
-        if is_rosa_dir(adapter_dir):  # RoSA = LoRA + sparse adapter: its own loader, same generation code
-            model = load_rosa_model(adapter_dir, cache_dir=cache_dir)
-            import torch
-
-            if torch.cuda.is_available() and str(cfg.get("device", "auto")) != "cpu":
-                model = model.to("cuda")
-            tok_src = adapter_dir if (adapter_dir / "tokenizer_config.json").is_file() else None
-            tok = load_tokenizer(str(tok_src or model.config.name_or_path))
-            return cls(
-                model,
-                tok,
-                Sampling.from_config(cfg.get("sampling")),
-                batch_size=cfg.get("batch_size", 8),
-                name=f"rosa:{adapter_dir}",
-            )
-        conf_file = adapter_dir / "adapter_config.json"
-        if not conf_file.is_file():
-            raise PanzaError(
-                f"{adapter_dir} has no adapter_config.json; point checkpoint= at a PEFT adapter "
-                "folder (or use writer/llm=transformers for a full model)"
-            )
-        try:
-            adapter_conf = json.loads(conf_file.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as e:
-            raise PanzaError(f"{conf_file}: unreadable ({e}); re-save the adapter") from None
-        base = adapter_conf.get("base_model_name_or_path")
-        if not base or (_looks_like_path(base) and not Path(base).expanduser().exists()):
-            base = cfg.get("model") or "embedded"  # adapters trained elsewhere: fall back to the config
-        _check_model_ref(str(base), "writer.llm.model")
-        base_path = resolve_model(str(base), cache_dir)
-        tok_src = str(adapter_dir) if (adapter_dir / "tokenizer_config.json").is_file() else base_path
-        tok = load_tokenizer(tok_src)
-        model = load_causal_lm(base_path, cfg)
-        from peft import PeftModel
-
-        try:
-            model = PeftModel.from_pretrained(model, str(adapter_dir))
-        except (OSError, ValueError, RuntimeError) as e:
-            raise PanzaError(
-                f"cannot apply adapter {adapter_dir} to {base_path}: {str(e).splitlines()[0]}"
-            ) from None
-        model.eval()
+        # RoSA (LoRA + sparse adapter) has its own loader; generation is the same code either way.
+        load = _load_rosa if is_rosa_dir(adapter_dir) else _load_peft
+        model, tok, name = load(adapter_dir, cfg, cache_dir)
         return cls(
             model,
             tok,
             Sampling.from_config(cfg.get("sampling")),
             batch_size=cfg.get("batch_size", 8),
-            name=f"{base_path}+{adapter_dir}",
+            name=name,
         )
+
+
+def _load_rosa(adapter_dir: Path, cfg: dict[str, Any], cache_dir: Path | str | None) -> tuple[Any, Any, str]:
+    import torch
+
+    from panza.train.rosa import load_rosa_model
+
+    model = load_rosa_model(adapter_dir, cache_dir=cache_dir)
+    if torch.cuda.is_available() and str(cfg.get("device", "auto")) != "cpu":
+        model = model.to("cuda")
+    has_tok = (adapter_dir / "tokenizer_config.json").is_file()
+    tok = load_tokenizer(str(adapter_dir) if has_tok else str(model.config.name_or_path))
+    return model, tok, f"rosa:{adapter_dir}"
+
+
+def _load_peft(adapter_dir: Path, cfg: dict[str, Any], cache_dir: Path | str | None) -> tuple[Any, Any, str]:
+    conf_file = adapter_dir / "adapter_config.json"
+    if not conf_file.is_file():
+        raise PanzaError(
+            f"{adapter_dir} has no adapter_config.json; point checkpoint= at a PEFT adapter "
+            "folder (or use writer/llm=transformers for a full model)"
+        )
+    try:
+        adapter_conf = json.loads(conf_file.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as e:
+        raise PanzaError(f"{conf_file}: unreadable ({e}); re-save the adapter") from None
+    base = adapter_conf.get("base_model_name_or_path")
+    if not base or (_looks_like_path(base) and not Path(base).expanduser().exists()):
+        base = cfg.get("model") or "embedded"  # adapters trained elsewhere: fall back to the config
+    _check_model_ref(str(base), "writer.llm.model")
+    base_path = resolve_model(str(base), cache_dir)
+    tok_src = str(adapter_dir) if (adapter_dir / "tokenizer_config.json").is_file() else base_path
+    tok = load_tokenizer(tok_src)
+    model = load_causal_lm(base_path, cfg)
+    from peft import PeftModel
+
+    try:
+        model = PeftModel.from_pretrained(model, str(adapter_dir))
+    except (OSError, ValueError, RuntimeError) as e:
+        raise PanzaError(
+            f"cannot apply adapter {adapter_dir} to {base_path}: {str(e).splitlines()[0]}"
+        ) from None
+    model.eval()
+    return model, tok, f"{base_path}+{adapter_dir}"
