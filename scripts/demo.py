@@ -44,9 +44,9 @@ def main() -> int:
     step("Extract what Jen wrote, make instructions (data playback), build the RAG index",
          ["prepare", "user=jen", "--mbox", "sample/jen/sent.mbox"])
     # CPU training runs at ~60 tokens/s on 2 cores, so the demo takes a short budget (6 steps of 8
-    # emails at a higher learning rate); `panza train user=jen` alone trains the full default schedule.
+    # emails); `panza train user=jen` alone trains the full default schedule.
     out = step("Fine-tune the embedded SmolLM2-135M-Instruct with LoRA on her emails (short demo budget)",
-               ["train", "user=jen", "finetuning=lora", "finetuning.max_duration=6ba", "finetuning.lr=1e-3"])
+               ["train", "user=jen", "finetuning=lora", "finetuning.max_duration=6ba"])
     run_dir = out.strip().splitlines()[-1]
     requests = DATA / "demo_instructions.jsonl"
     requests.write_text("".join(json.dumps({"summary": s}) + "\n" for s in INSTRUCTIONS), encoding="utf-8")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -26,14 +27,58 @@ class WriterOptions:
     thread_max_chars: int = 4000
 
 
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+_ECHO = ("---", "e-mail content:", "instruction:")
+
+
+def _key(text: str) -> str:
+    return " ".join(text.split()).lower()
+
+
+def trim_repetition(text: str) -> str:
+    """Cut a draft where it starts to loop or to echo the prompt's RAG block.
+
+    Small models under greedy decoding often repeat a sentence or paragraph until max_new_tokens,
+    or go on with "---" / "E-MAIL CONTENT:" copied from the prompt; an email never does either, so
+    everything from the first repeated sentence (of 20+ characters) or paragraph, or echo line, goes.
+    """
+    kept: list[str] = []
+    seen_paragraphs: set[str] = set()
+    seen_sentences: set[str] = set()
+    for para in re.split(r"\n\s*\n", text.strip()):
+        if not para.strip():
+            continue
+        lines = para.strip().splitlines()
+        echo = next((i for i, ln in enumerate(lines) if ln.strip().lower().startswith(_ECHO)), None)
+        if echo is not None:
+            if echo:
+                kept.append("\n".join(lines[:echo]))
+            break
+        key = _key(para)
+        if key in seen_paragraphs:
+            break
+        seen_paragraphs.add(key)
+        sentences = _SENTENCE_END.split(para.strip())
+        for i, sent in enumerate(sentences):
+            k = _key(sent)
+            if len(k) >= 20 and k in seen_sentences:
+                if i:
+                    kept.append(" ".join(sentences[:i]))
+                return "\n\n".join(kept).strip()
+            seen_sentences.add(k)
+        kept.append(para.strip())
+    return "\n\n".join(kept).strip()
+
+
 def clean_draft(text: str) -> str:
-    """Drop the boilerplate small instruct models put around an email (a subject line, a lead-in)."""
+    """Drop the boilerplate small instruct models put around an email (a subject line, a lead-in)
+    and anything after the draft starts looping."""
     lines = text.strip().splitlines()
     while lines and lines[0].strip().lower().startswith(
         ("subject:", "here is the email", "here's the email", "e-mail content:")
     ):
         lines.pop(0)
-    return "\n".join(lines).strip()
+    return trim_repetition("\n".join(lines))
 
 
 class PanzaWriter:
