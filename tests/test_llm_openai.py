@@ -101,7 +101,9 @@ def test_batch_and_stream_against_real_server(server: str) -> None:
     )
     out = llm.generate([CHAT, CHAT2, CHAT])
     assert len(out) == 3 and all(out)
-    assert out[0] == out[2] and "Bob" in out[0]  # greedy (temperature 0) is deterministic
+    # One answer per conversation, in order. Not compared to each other token for token: with
+    # concurrent requests the server's prompt cache can change a 4-bit model's greedy choices.
+    assert "Bob" in out[0] and "Bob" in out[2]
     pieces = list(llm.stream(CHAT))
     # not compared to out[0] token for token: the server's prompt cache changes how the prompt is
     # evaluated, which can flip near-tied greedy choices of a 4-bit 135M model
