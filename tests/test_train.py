@@ -230,6 +230,28 @@ def test_structural_overrides(tiny: Path, tmp_path: Path, baselines) -> None:
     assert m["resume_saves"] == 0
 
 
+def test_split_by_tokens_bounds_padded_tokens_and_keeps_every_example() -> None:
+    from panza.train.trainer import split_by_tokens
+
+    lengths = [50, 300, 120, 700, 90, 260, 40, 510]
+    batch = list(range(len(lengths)))
+    parts = split_by_tokens(batch, lengths, 512)
+    assert sorted(i for p in parts for i in p) == batch
+    for p in parts:  # one example may exceed the budget alone, never two together
+        assert len(p) == 1 or max(lengths[i] for i in p) * len(p) <= 512
+    assert len(parts) > 1 and split_by_tokens(batch, lengths, 0) == [batch]
+
+
+def test_micro_batch_tokens_splits_the_forward_passes_not_the_update(tiny: Path, tmp_path: Path) -> None:
+    args = ("finetuning.lr=1e-3", "finetuning.max_duration=2ba", "finetuning.lora.lora_dropout=0")
+    whole = _train(tiny, tmp_path, "lora", *args, "finetuning.micro_batch_tokens=0")
+    split = _train(tiny, tmp_path, "lora", *args, "finetuning.micro_batch_tokens=64")
+    assert _m(whole)["forward_passes"] == 2 and _m(split)["forward_passes"] == 8  # batch 4: one pass each
+    a, b = _weights(whole), _weights(split)
+    assert a.keys() == b.keys() and all(torch.allclose(a[k], b[k], atol=1e-6) for k in a)
+    assert not _same(a, _weights(_train(tiny, tmp_path, "lora", "finetuning.lr=0", "finetuning.max_duration=2ba")))
+
+
 def test_rag_enabled_trains_with_raft_context_at_rag_prob(tiny: Path, tmp_path: Path) -> None:
     args = ("finetuning.max_duration=1ep", "finetuning.max_seq_len=1024")
     off = _m(_train(tiny, tmp_path, "lora", *args, raft=True))

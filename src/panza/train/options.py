@@ -77,7 +77,8 @@ class TrainOptions:
     rag_prob: float
     rag_num_emails: int
     adapter: AdapterOptions = field(default_factory=AdapterOptions)
-    gradient_checkpointing: bool = True
+    gradient_checkpointing: str = "auto"  # auto | true | false
+    micro_batch_tokens: int = 0
     debug_interrupt_after_steps: int | None = None
 
     def warmup_steps(self, total_steps: int) -> int:
@@ -172,7 +173,8 @@ def from_config(cfg: Any) -> TrainOptions:
         rag_prob=_num(rag, "prob", float, lo=0, hi=1, default=0.55, prefix="rag"),
         rag_num_emails=_num(rag, "num_emails", int, lo=0, default=3, prefix="rag"),
         adapter=adapter,
-        gradient_checkpointing=_bool(ft.get("gradient_checkpointing", True), "gradient_checkpointing"),
+        gradient_checkpointing=_auto_bool(ft.get("gradient_checkpointing", "auto"), "gradient_checkpointing"),
+        micro_batch_tokens=_num(ft, "micro_batch_tokens", int, lo=0, default=0),
         debug_interrupt_after_steps=_num(ft, "debug_interrupt_after_steps", int, lo=1, default=None),
     )
 
@@ -182,6 +184,12 @@ def _targets(value: Any) -> Any:
     if isinstance(value, str):
         return value if value == "all-linear" else [v.strip() for v in value.split(",") if v.strip()]
     return [str(v) for v in value]
+
+
+def _auto_bool(value: Any, key: str) -> str:
+    if str(value).lower() == "auto":
+        return "auto"
+    return "true" if _bool(value, key) else "false"
 
 
 def _bool(value: Any, key: str) -> bool:

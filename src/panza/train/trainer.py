@@ -52,23 +52,6 @@ def physical_cores() -> int:
     return max(1, n or os.cpu_count() or 1)
 
 
-def limit_heap_growth() -> None:
-    """Serve big allocations with mmap so freed activation buffers go back to the OS.
-
-    Why: glibc's adaptive threshold moves multi-MB tensors onto the heap after the first frees, and
-    the varying shapes of length-bucketed batches then fragment it: a LoRA run on SmolLM2-135M
-    peaked at 5.5 GB RSS instead of 1.3 GB. No-op off glibc.
-    """
-    import ctypes
-    import ctypes.util
-
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        libc.mallopt(-3, 1 << 20)  # M_MMAP_THRESHOLD: 1 MiB (also disables the adaptive threshold)
-    except (OSError, AttributeError):  # pragma: no cover - not glibc
-        pass
-
-
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
@@ -172,9 +155,40 @@ def epoch_steps(examples: list[Any], opts: TrainOptions, epoch: int) -> list[lis
     from panza.train.data import length_batches
 
     rng = random.Random(f"{opts.seed}-order-{epoch}")
-    batches = length_batches([len(e.input_ids) for e in examples], opts.batch_size, rng)
+    lengths = [len(e.input_ids) for e in examples]
+    batches = length_batches(lengths, opts.batch_size, rng)
     ga = opts.gradient_accumulation
-    return [batches[i:i + ga] for i in range(0, len(batches), ga)]
+    return [[mb for b in batches[i:i + ga] for mb in split_by_tokens(b, lengths, opts.micro_batch_tokens)]
+            for i in range(0, len(batches), ga)]
+
+
+def split_by_tokens(batch: list[int], lengths: list[int], budget: int) -> list[list[int]]:
+    """Split a batch into forward passes of at most ``budget`` padded tokens (one example at least).
+
+    Why: without gradient checkpointing, activation memory grows with the tokens of one forward
+    pass; bounding them keeps memory flat while the optimizer still sees the whole batch (the
+    gradients of the passes add up, and the loss is normalised over the whole step).
+    """
+    if budget <= 0:
+        return [batch]
+    out: list[list[int]] = []
+    cur: list[int] = []
+    width = 0
+    for i in sorted(batch, key=lambda j: lengths[j]):
+        w = max(width, lengths[i])
+        if cur and w * (len(cur) + 1) > budget:
+            out.append(cur)
+            cur, w = [], lengths[i]
+        cur.append(i)
+        width = w
+    out.append(cur)
+    return out
+
+
+def use_checkpointing(opts: TrainOptions, device: Any) -> bool:
+    """``auto``: on a GPU (memory is the limit there), off on CPU (about 2x faster; memory stays
+    bounded by ``micro_batch_tokens``)."""
+    return opts.gradient_checkpointing == "true" or (opts.gradient_checkpointing == "auto" and device.type == "cuda")
 
 
 # ---- model ----------------------------------------------------------------------------------------
@@ -218,7 +232,7 @@ def build_model(path: str, opts: TrainOptions, device: Any) -> Any:
     if opts.precision != "4bit":
         model.to(device)
     model.config.use_cache = False
-    if opts.gradient_checkpointing:
+    if use_checkpointing(opts, device):
         # Keep only each layer's input and recompute the rest in backward: activation memory drops
         # from ~5 MB to ~0.2 MB per token (fp32, 30 layers) for about a third more compute.
         if hasattr(model, "activation_checkpointing_enable"):  # transformers >= 5
@@ -238,10 +252,15 @@ def build_model(path: str, opts: TrainOptions, device: Any) -> Any:
             from peft import prepare_model_for_kbit_training
 
             model = prepare_model_for_kbit_training(model)
-        return get_peft_model(model, lora_config(opts.adapter))
-    from panza.train.rosa import apply_rosa
+        model = get_peft_model(model, lora_config(opts.adapter))
+    else:
+        from panza.train.rosa import apply_rosa
 
-    return apply_rosa(model, opts.adapter)
+        model = apply_rosa(model, opts.adapter)
+    from panza.train.lora_dropout import fold_lora_dropout
+
+    fold_lora_dropout(model)
+    return model
 
 
 def param_groups(model: Any, opts: TrainOptions) -> list[dict[str, Any]]:
@@ -406,7 +425,6 @@ def train(cfg: Any) -> Path:
     from panza.train.data import collate
 
     opts = from_config(cfg)
-    limit_heap_growth()
     threads = opts.num_cpu_threads or physical_cores()
     torch.set_num_threads(threads)
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -530,7 +548,7 @@ def train(cfg: Any) -> Path:
     in_main = _in_main_thread()
     if in_main:
         signal.signal(signal.SIGTERM, on_term)
-    padded_tokens = real_tokens = 0
+    padded_tokens = real_tokens = forward_passes = 0
     try:
         n_epochs = math.ceil(total_steps / steps_per_epoch)
         while prog.global_step < total_steps and prog.epoch < n_epochs and not prog.stopped_early:
@@ -544,6 +562,7 @@ def train(cfg: Any) -> Path:
                 t0 = time.perf_counter()
                 step_loss, step_tok = 0.0, 0
                 for mb in exs:
+                    forward_passes += 1
                     ids, labels = collate(mb, pad_id)
                     padded_tokens += ids.numel()
                     real_tokens += sum(len(e.input_ids) for e in mb)
@@ -568,8 +587,9 @@ def train(cfg: Any) -> Path:
                 loss = step_loss / max(step_tok, 1)
                 prog.epoch_loss_sum += step_loss
                 prog.epoch_loss_tokens += step_tok
-                prog.history.append({"step": prog.global_step, "loss": loss,
-                                     "lr": scheduler.get_last_lr()[0], "epoch": prog.epoch})
+                prog.history.append({"step": prog.global_step, "loss": loss, "lr": scheduler.get_last_lr()[0],
+                                     "epoch": prog.epoch, "tokens": ntok, "seconds": round(dt, 3),
+                                     "peak_rss_mb": round(peak_rss_mb())})
                 if collector is not None and prog.global_step >= mask_steps:
                     collector.finish()
                     collector = None
@@ -645,7 +665,8 @@ def train(cfg: Any) -> Path:
         train_loss=train_loss, train_ppl=math.exp(min(train_loss, 50)) if train_loss == train_loss else None,
         test_loss=test_loss if prep.test else None, test_ppl=test_ppl if prep.test else None,
         tokens=prog.tokens, target_tokens=prog.target_tokens, train_seconds=prog.train_seconds,
-        tokens_per_s=tok_s, padding_fraction=(1 - real_tokens / padded_tokens) if padded_tokens else 0.0,
+        tokens_per_s=tok_s, forward_passes=forward_passes,
+        padding_fraction=(1 - real_tokens / padded_tokens) if padded_tokens else 0.0,
         peak_rss_mb=peak_rss_mb(), evals=prog.evals, history=prog.history,
     )
     if device.type == "cuda":
