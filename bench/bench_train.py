@@ -143,10 +143,13 @@ def main(argv: list[str] | None = None) -> int:
             results[method] = {"tokens_per_s": m["tokens_per_s"], "train_loss": m["train_loss"],
                                "peak_rss_mb": m["peak_rss_mb"], "train_seconds": m["train_seconds"],
                                "padding_fraction": m["padding_fraction"], "tokens": m["tokens"],
-                               "wall_s": time.perf_counter() - t0}
+                               "wall_s": time.perf_counter() - t0, "device": m.get("device"),
+                               "precision": m.get("precision"), "peak_gpu_mb": m.get("peak_gpu_mb")}
+            gpu = f"  peak GPU {m['peak_gpu_mb']:6.0f} MB" if m.get("peak_gpu_mb") else ""
             print(f"panza {method:5s}: {m['tokens_per_s']:8.0f} tok/s  loss {m['train_loss']:.3f}  "
-                  f"peak RSS {m['peak_rss_mb']:6.0f} MB  train {m['train_seconds']:.0f}s  "
-                  f"padding {100 * m['padding_fraction']:.1f}%", flush=True)
+                  f"peak RSS {m['peak_rss_mb']:6.0f} MB{gpu}  train {m['train_seconds']:.0f}s  "
+                  f"padding {100 * m['padding_fraction']:.1f}%  ({m.get('device')}, {m.get('precision')})",
+                  flush=True)
         if not args.no_baseline:
             b = run_baseline(rows, tmp, args, model_dir, lrs["lora"])
             tokens = results.get("lora", {}).get("tokens")

@@ -252,6 +252,31 @@ def test_micro_batch_tokens_splits_the_forward_passes_not_the_update(tiny: Path,
     assert not _same(a, _weights(_train(tiny, tmp_path, "lora", "finetuning.lr=0", "finetuning.max_duration=2ba")))
 
 
+def test_chunked_output_head_gives_the_same_loss_and_gradients(tiny: Path, tok, pre, monkeypatch) -> None:
+    from transformers import AutoModelForCausalLM
+
+    from panza.train import trainer
+    from panza.train.data import build_example, collate
+    from panza.write.prompting import build_messages
+
+    exs = [build_example(tok, build_messages, pre, i, e, max_len=512) for i, e in EMAILS[:3]]
+    ids, labels = collate(exs, tok.pad_token_id)
+    model = AutoModelForCausalLM.from_pretrained(tiny, dtype=torch.float32)
+
+    def run(chunk: int):
+        monkeypatch.setattr(trainer, "LOSS_CHUNK", chunk)
+        model.zero_grad()
+        loss, n = trainer.loss_sum(model, ids, labels)
+        loss.backward()
+        return float(loss), n, {k: p.grad.clone() for k, p in model.named_parameters()}
+
+    whole, chunked = run(10_000), run(7)
+    assert whole[1] == chunked[1] > 7 * 3  # several chunks really ran
+    assert abs(whole[0] - chunked[0]) < 1e-3 * abs(whole[0])
+    for k, g in whole[2].items():  # equal up to float summation order
+        assert (g - chunked[2][k]).abs().max() <= 1e-5 * g.abs().max() + 1e-7, k
+
+
 def test_rag_enabled_trains_with_raft_context_at_rag_prob(tiny: Path, tmp_path: Path) -> None:
     args = ("finetuning.max_duration=1ep", "finetuning.max_seq_len=1024")
     off = _m(_train(tiny, tmp_path, "lora", *args, raft=True))
@@ -335,6 +360,22 @@ def test_panza_train_cli_prints_run_dir_last(tiny: Path, tmp_path: Path, panza_c
     m = _m(run)
     assert m["status"] == "done" and m["test_ppl"] > 1 and m["train_ppl"] > 1 and m["global_step"] == 2
     assert "train lora" in r.stderr  # progress goes to stderr
+    assert "only 20 training emails" in r.stderr and "recommends 128-1000" in r.stderr  # under 50: warned
+
+
+def test_out_of_memory_is_one_line_with_what_to_do(tiny: Path, tmp_path: Path, monkeypatch) -> None:
+    """A real out-of-memory cannot be provoked reliably on a CI machine, so the allocator's error is
+    raised from the loss (the message PyTorch's CPU allocator really gives); the trainer must turn
+    it into a PanzaError that says what to lower."""
+    from panza.train import trainer
+
+    def oom(*_a, **_k):
+        raise RuntimeError("[enforce fail at alloc_cpu.cpp:121] DefaultCPUAllocator: can't allocate memory: "
+                           "you tried to allocate 17179869184 bytes. Error code 12 (Cannot allocate memory)")
+
+    monkeypatch.setattr(trainer, "loss_sum", oom)
+    with pytest.raises(PanzaError, match=r"out of memory.*finetuning\.batch_size.*micro_batch_tokens"):
+        _train(tiny, tmp_path, "lora", "finetuning.max_duration=2ba")
 
 
 def test_cli_bad_input_is_one_line(tiny: Path, tmp_path: Path, panza_cmd) -> None:

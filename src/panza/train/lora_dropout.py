@@ -47,11 +47,12 @@ class _MaskedDropoutLinear(torch.autograd.Function):
     @staticmethod
     def backward(ctx: Any, gy: torch.Tensor) -> tuple[torch.Tensor | None, ...]:
         x, weight, mask = ctx.saved_tensors
+        gy = gy.to(weight.dtype)  # under autocast the incoming gradient may be wider than the weight
         gx = gw = None
         if ctx.needs_input_grad[0]:
-            gx = gy.matmul(weight).mul_(mask).mul_(ctx.scale)
+            gx = gy.matmul(weight).mul_(mask).mul_(ctx.scale).to(x.dtype)
         if ctx.needs_input_grad[1]:
-            xd = (x * mask).reshape(-1, x.shape[-1])
+            xd = (x * mask).reshape(-1, x.shape[-1]).to(weight.dtype)
             gw = gy.reshape(-1, gy.shape[-1]).t().matmul(xd).mul_(ctx.scale)
         return gx, gw, None
 
@@ -63,7 +64,8 @@ class DropoutLoraA(nn.Linear):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.training and self.dropout_p > 0 and torch.is_grad_enabled():
-            return _MaskedDropoutLinear.apply(x, self.weight, self.dropout_p)  # type: ignore[no-any-return]
+            w = self.weight if x.dtype == self.weight.dtype else self.weight.to(x.dtype)  # bf16 autocast
+            return _MaskedDropoutLinear.apply(x, w, self.dropout_p)  # type: ignore[no-any-return]
         return super().forward(x)
 
 

@@ -52,6 +52,63 @@ def physical_cores() -> int:
     return max(1, n or os.cpu_count() or 1)
 
 
+def release_freed_memory() -> None:
+    """Hand the allocator's free pages back to the OS (glibc ``malloc_trim``; no-op elsewhere).
+
+    Why: batches of different lengths leave the heap fragmented, and glibc keeps every freed
+    page resident, so peak RSS drifted up step after step. Trimming once per optimizer step keeps
+    the peak near one step's working set for the cost of faulting those pages in again.
+    """
+    if _LIBC is not None:
+        _LIBC.malloc_trim(0)
+
+
+def _load_libc() -> Any:
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        return libc if hasattr(libc, "malloc_trim") else None
+    except OSError:  # pragma: no cover - not glibc
+        return None
+
+
+_LIBC = _load_libc()
+
+
+def preallocate_training_state(groups: list[dict[str, Any]], optimizer: Any) -> None:
+    """Allocate gradients and AdamW moments before the first forward pass, once.
+
+    Why: allocated lazily, these thousands of small long-lived buffers land in the holes freed
+    activations leave in the heap and pin it, so every later forward pass grows the process
+    instead of reusing that memory (peak RSS +1 GB on SmolLM2-135M). The values are exactly what
+    AdamW would create itself (zeros, step 0).
+    """
+    import torch
+
+    for g in groups:
+        if g.get("name") == "sparse":
+            continue  # RoSA's sparse values change size when the mask is chosen: left lazy
+        for p in g["params"]:
+            p.grad = torch.zeros_like(p)
+            st = optimizer.state[p]
+            if not st:
+                st["step"] = torch.tensor(0.0, dtype=torch.float32)
+                st["exp_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+                st["exp_avg_sq"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+
+
+def zero_grads(groups: list[dict[str, Any]]) -> None:
+    """Zero the preallocated gradients in place (RoSA's sparse ones are dropped, as they may change size)."""
+    for g in groups:
+        for p in g["params"]:
+            if g.get("name") == "sparse":
+                p.grad = None
+            elif p.grad is not None:
+                p.grad.zero_()
+
+
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
@@ -315,15 +372,30 @@ def loss_sum(model: Any, ids: Any, labels: Any) -> tuple[Any, int]:
     Why not ``model(labels=…)``: that computes vocabulary logits for every prompt token too (most of
     each example), which costs time and hundreds of MB of memory for nothing.
     """
+    import torch
     import torch.nn.functional as F
+    from torch.utils.checkpoint import checkpoint
 
     decoder, head = decoder_and_head(model)
     hidden = decoder(input_ids=ids, use_cache=False).last_hidden_state
     tgt = labels[:, 1:]
     sel = tgt != -100
     h = hidden[:, :-1][sel]
-    logits = head(h).float()
-    return F.cross_entropy(logits, tgt[sel], reduction="sum"), int(sel.sum())
+    y = tgt[sel]
+
+    def chunk_loss(hc: Any, yc: Any) -> Any:
+        return F.cross_entropy(head(hc).float(), yc, reduction="sum")
+
+    if not torch.is_grad_enabled() or h.shape[0] <= LOSS_CHUNK:
+        return chunk_loss(h, y), int(y.numel())
+    # Vocabulary logits (49k wide) for every target token at once, their softmax and gradients peaked
+    # at ~0.4 GB per 512 tokens: chunks recompute their logits in backward instead (~2% more compute).
+    total = sum(checkpoint(chunk_loss, h[i:i + LOSS_CHUNK], y[i:i + LOSS_CHUNK], use_reentrant=False)
+                for i in range(0, h.shape[0], LOSS_CHUNK))
+    return total, int(y.numel())
+
+
+LOSS_CHUNK = 128  # target tokens per output-head chunk
 
 
 def evaluate(model: Any, examples: list[Any], batch_size: int, pad_id: int, device: Any,
@@ -473,6 +545,7 @@ def train(cfg: Any) -> Path:
     groups = param_groups(model, opts)
     n_trainable = sum(p.numel() for g in groups for p in g["params"])
     optimizer = torch.optim.AdamW(groups, betas=opts.betas, eps=opts.eps, weight_decay=opts.weight_decay)
+    preallocate_training_state(groups, optimizer)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_lambda(total_steps, warmup))
     collector = None
     mask_steps = 0
@@ -575,7 +648,8 @@ def train(cfg: Any) -> Path:
                     torch.nn.utils.clip_grad_norm_(trainable, opts.max_grad_norm)
                 optimizer.step()
                 scheduler.step()
-                optimizer.zero_grad(set_to_none=True)
+                zero_grads(groups)
+                release_freed_memory()
                 dt = time.perf_counter() - t0
                 prog.global_step += 1
                 prog.step_in_epoch += 1
@@ -633,14 +707,11 @@ def train(cfg: Any) -> Path:
         raise
     except (torch.OutOfMemoryError, MemoryError) as e:
         bar.close()
-        raise PanzaError(f"out of memory while training ({type(e).__name__}); lower finetuning.batch_size "
-                         "(and raise finetuning.gradient_accumulation to keep the effective batch) or "
-                         "finetuning.max_seq_len, or use finetuning=lora") from None
+        raise PanzaError(f"out of memory while training ({type(e).__name__}); {_OOM_FIX}") from None
     except RuntimeError as e:
         bar.close()
         if "out of memory" in str(e) or "can't allocate memory" in str(e):
-            raise PanzaError("out of memory while training; lower finetuning.batch_size (raise "
-                             "finetuning.gradient_accumulation to compensate) or finetuning.max_seq_len") from None
+            raise PanzaError(f"out of memory while training; {_OOM_FIX}") from None
         raise
     finally:
         if in_main:
@@ -676,6 +747,11 @@ def train(cfg: Any) -> Path:
     log.info("done: %d steps, train ppl %s, test ppl %s, %.0f tokens/s, peak RSS %.0f MB -> %s",
              prog.global_step, _fmt(metrics["train_ppl"]), _fmt(metrics["test_ppl"]), tok_s, peak_rss_mb(), run_dir)
     return run_dir
+
+
+_OOM_FIX = ("lower finetuning.batch_size (raise finetuning.gradient_accumulation to keep the effective "
+            "batch) or finetuning.micro_batch_tokens, turn on finetuning.gradient_checkpointing=true, or use "
+            "finetuning=lora")
 
 
 def _checkpointing_on(model: Any) -> bool:
