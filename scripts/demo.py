@@ -43,10 +43,10 @@ def main() -> int:
     t0 = time.perf_counter()
     step("Extract what Jen wrote, make instructions (data playback), build the RAG index",
          ["prepare", "user=jen", "--mbox", "sample/jen/sent.mbox"])
-    # CPU training runs at ~60 tokens/s on 2 cores, so the demo takes a short budget (6 steps of 8
-    # emails); `panza train user=jen` alone trains the full default schedule.
+    # LoRA trains at ~170 tokens/s on 2 CPU cores, so the demo takes a short budget (10 steps of 8
+    # emails, ~2 minutes); `panza train user=jen` alone trains the full default schedule (5 epochs).
     out = step("Fine-tune the embedded SmolLM2-135M-Instruct with LoRA on her emails (short demo budget)",
-               ["train", "user=jen", "finetuning=lora", "finetuning.max_duration=6ba"])
+               ["train", "user=jen", "finetuning=lora", "finetuning.max_duration=10ba"])
     run_dir = out.strip().splitlines()[-1]
     requests = DATA / "demo_instructions.jsonl"
     requests.write_text("".join(json.dumps({"summary": s}) + "\n" for s in INSTRUCTIONS), encoding="utf-8")
