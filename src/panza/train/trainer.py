@@ -756,7 +756,9 @@ _OOM_FIX = ("lower finetuning.batch_size (raise finetuning.gradient_accumulation
 
 def _checkpointing_on(model: Any) -> bool:
     base = model.get_base_model() if hasattr(model, "get_base_model") else model
-    return bool(getattr(base, "is_activation_checkpointing", None) or getattr(base, "is_gradient_checkpointing", False))
+    if hasattr(base, "is_activation_checkpointing"):  # transformers >= 5 (the old name warns there)
+        return bool(base.is_activation_checkpointing)
+    return bool(getattr(base, "is_gradient_checkpointing", False))  # pragma: no cover - older transformers
 
 
 def _fmt(x: float | None) -> str:
