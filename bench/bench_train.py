@@ -79,7 +79,7 @@ def run_panza(method: str, data: Path, ckpt: Path, args: argparse.Namespace, lr:
            f"checkpoint_dir={ckpt}", f"finetuning.max_duration={args.epochs}ep", f"finetuning.lr={lr}",
            f"finetuning.batch_size={args.batch_size}", f"finetuning.max_seq_len={args.max_len}",
            f"finetuning.num_cpu_threads={args.threads}", f"finetuning.warmup={args.warmup}",
-           "finetuning.resume=false", "user.username=bench"]
+           "finetuning.resume=false", "user.username=bench", *args.set]
     if method == "rosa":
         cmd.append(f"finetuning.rosa.lora_lr={lr}")
     r = subprocess.run(cmd, capture_output=True, text=True)
@@ -119,6 +119,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--warmup", type=int, default=2)
     p.add_argument("--threads", type=int, default=0, help="torch threads (0 = physical cores)")
     p.add_argument("--no-baseline", action="store_true")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="an extra `panza train` override, e.g. --set finetuning.micro_batch_tokens=256")
     args = p.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
