@@ -47,10 +47,6 @@ def panza(*args: str) -> list[str]:
     return [sys.executable, "-m", "panza", *args]
 
 
-def read_jsonl(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
-
-
 _RECIPIENT = re.compile(r"^(?:Reply|Write|Send|Respond)(?: an email| a short email| a note)? to ([A-Z][\w.'-]*(?: [A-Z][\w.'-]*)?)")
 
 
@@ -133,6 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     logs.mkdir(exist_ok=True)
     sys.path.insert(0, str(ROOT / "tests"))
     import david_mbox
+    from panza.jsonl import read_jsonl
 
     # 1. prepare: the product's own pipeline, so the instructions are real playback output
     if not (data / "test.jsonl").is_file() or not (data / "rag").is_dir():

@@ -10,6 +10,7 @@ expected update; the saved adapter is unchanged (same parameters, same keys, sam
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import torch
@@ -23,9 +24,7 @@ def keep_mask(shape: torch.Size, keep: float, device: torch.device) -> torch.Ten
     matmuls; here one 64-bit draw gives three 16-bit uniforms (the top lane of ``random_()`` on
     int64 is only 15 bits wide, so it is skipped): ~4x faster on CPU.
     """
-    n = 1
-    for d in shape:
-        n *= d
+    n = math.prod(shape)
     m = (n + 2) // 3
     lanes = torch.empty(m, dtype=torch.int64, device=device).random_().view(torch.int16).view(m, 4)[:, :3]
     threshold = round(keep * 65536) - 32768  # int16 lanes are uniform on [-32768, 32767]
@@ -37,12 +36,10 @@ class _MaskedDropoutLinear(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx: Any, x: torch.Tensor, weight: torch.Tensor, p: float) -> torch.Tensor:
-        keep = 1.0 - p
-        mask = keep_mask(x.shape, keep, x.device)
-        y = (x * mask).matmul(weight.t()).mul_(1.0 / keep)
+        mask = keep_mask(x.shape, 1.0 - p, x.device)
+        ctx.scale = 1.0 / (1.0 - p)
         ctx.save_for_backward(x, weight, mask)
-        ctx.scale = 1.0 / keep
-        return y
+        return (x * mask).matmul(weight.t()).mul_(ctx.scale)
 
     @staticmethod
     def backward(ctx: Any, gy: torch.Tensor) -> tuple[torch.Tensor | None, ...]:
