@@ -298,6 +298,9 @@ def build_model(path: str, opts: TrainOptions, device: Any) -> Any:
             model.activation_checkpointing_enable(activation_checkpointing_kwargs={"use_reentrant": False})
         else:  # pragma: no cover - older transformers
             model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+    from panza.train.swiglu import lean_mlps
+
+    lean_mlps(model)
     if opts.method == "full":
         model.requires_grad_(True)
         return model
@@ -316,9 +319,9 @@ def build_model(path: str, opts: TrainOptions, device: Any) -> Any:
         from panza.train.rosa import apply_rosa
 
         model = apply_rosa(model, opts.adapter)
-    from panza.train.lora_dropout import fold_lora_dropout
+    from panza.train.lora_layers import fuse_lora_layers
 
-    fold_lora_dropout(model)
+    fuse_lora_layers(model)
     return model
 
 

@@ -1,4 +1,4 @@
-"""The folded LoRA dropout: same maths as PEFT's dropout-then-lora_A, a 1-byte mask instead of a copy."""
+"""Lean PEFT LoRA layers: folded dropout (a 1-byte mask, not a copy) and an in-place fused add, same maths."""
 
 from __future__ import annotations
 
@@ -7,7 +7,14 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("peft")
 
-from panza.train.lora_dropout import DropoutLoraA, _MaskedDropoutLinear, fold_lora_dropout, keep_mask  # noqa: E402
+from panza.train.lora_layers import (  # noqa: E402
+    DropoutLoraA,
+    FusedLoraLinear,
+    _MaskedDropoutLinear,
+    fold_lora_dropout,
+    fuse_lora_layers,
+    keep_mask,
+)
 
 
 def test_keep_mask_has_the_requested_rate_and_shape() -> None:
@@ -60,3 +67,38 @@ def test_fold_keeps_the_adapter_and_eval_output_and_really_drops_in_training() -
     model.train()
     assert not torch.allclose(model(x), model(x))  # dropout active while training
     assert fold_lora_dropout(_peft_model(0.0)) == 0  # nothing to fold without dropout
+
+
+def test_fused_lora_linear_equals_peft_in_output_and_gradients() -> None:
+    ref, model = _peft_model(0.0), _peft_model(0.0)
+    assert fuse_lora_layers(model) == (2, 0)
+    assert sum(type(m) is FusedLoraLinear for m in model.modules()) == 2
+    assert set(model.state_dict()) == set(ref.state_dict())
+    x = torch.randn(3, 5, 16)
+    y_ref, y = ref(x), model(x)
+    assert torch.allclose(y_ref, y, atol=1e-6)
+    gy = torch.randn_like(y)
+    y_ref.backward(gy)
+    y.backward(gy)
+    grads = {n: p.grad for n, p in model.named_parameters() if p.requires_grad}
+    assert grads and all(n.split(".lora_")[0] for n in grads)
+    for n, p in ref.named_parameters():
+        if p.requires_grad:
+            assert torch.allclose(p.grad, grads[n], atol=1e-5), n
+    with model.disable_adapter(), ref.disable_adapter():  # PEFT's own path serves the other cases
+        y_off = model(x)
+        assert torch.allclose(y_off, ref(x), atol=1e-6) and not torch.allclose(y_off, y, atol=1e-3)
+
+
+def test_fused_lora_linear_with_dropout_trains_like_the_explicit_formula() -> None:
+    model = _peft_model(0.3)
+    fuse_lora_layers(model)
+    layer = model.base_model.model[0]
+    x = torch.randn(4, 16)
+    torch.manual_seed(7)
+    y = layer(x)
+    torch.manual_seed(7)
+    mask = keep_mask(x.shape, 0.7, x.device)
+    a, b = layer.lora_A["default"].weight, layer.lora_B["default"].weight
+    expected = layer.base_layer(x) + ((x * mask / 0.7) @ a.t()) @ b.t() * layer.scaling["default"]
+    assert torch.allclose(y, expected, atol=1e-5)
