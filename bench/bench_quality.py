@@ -12,6 +12,7 @@ Every stage is kept in --workdir and skipped when its output exists, so an inter
 Writes results.json, drafts side by side (side_by_side.md) and a bar chart (quality.png) there.
 
     python -m bench quality -- [--workdir DIR] [--methods lora,rosa] [--max-new-tokens 256]
+        [--variant 'lora RAFT=lora:rag.enabled=true'] [--with-rag 'lora,lora RAFT']
 """
 
 from __future__ import annotations
@@ -117,6 +118,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--train-overrides", default="", help="extra overrides for every `panza train`, space-separated")
     p.add_argument("--variant", action="append", default=[], metavar="NAME=METHOD:OVERRIDE,…",
                    help="one more trained system, e.g. 'lora lr 1e-3=lora:finetuning.lr=1e-3' (repeatable)")
+    p.add_argument("--with-rag", default="", metavar="NAME,…",
+                   help="trained systems also drafted with RAG (rows '<name> + RAG'), e.g. 'lora,lora RAFT'")
     args = p.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     if not DATA.is_file():
@@ -166,6 +169,10 @@ def main(argv: list[str] | None = None) -> int:
     }
     for method, run in runs.items():
         systems[method] = ["writer/llm=peft", f"checkpoint={run}", "writer.rag.enabled=false"]
+    for name in (n.strip() for n in args.with_rag.split(",") if n.strip()):
+        if name not in runs:
+            raise SystemExit(f"--with-rag {name}: no trained system of that name (have: {', '.join(runs)})")
+        systems[f"{name} + RAG"] = ["writer/llm=peft", f"checkpoint={runs[name]}", "writer.rag.enabled=true"]
     results: dict[str, Any] = {}
     for name, ov in systems.items():
         out = work / f"drafts-{name.replace(' + ', '-').replace(' ', '_')}.json"

@@ -176,3 +176,19 @@ def test_peft_needs_an_adapter_folder(tiny_model: Path) -> None:
 def test_transformers_refuses_an_adapter_folder(tiny_adapter: Path) -> None:
     with pytest.raises(PanzaError, match="use writer/llm=peft"):
         load_llm({"backend": "transformers"}, checkpoint=str(tiny_adapter))
+
+
+def test_loop_stop_ends_only_looping_sequences(embedded_dir: Path) -> None:
+    """The stopping criterion generate() uses, on the real tokenizer: loops stop, prose goes on."""
+    from panza.llm.loops import LoopStop
+
+    tok = transformers.AutoTokenizer.from_pretrained(embedded_dir)
+    prompt = tok("Write to Anna.", return_tensors="pt")["input_ids"]
+    loop = "I'll take you to the site walk, and " * 6
+    prose = ("Could we move Friday's walk to Monday at 9? The nursery delivery slipped, sorry about that. "
+             "I will bring the plans and the new planting list, and Tom can join us after ten if needed.")
+    rows = [tok(t, add_special_tokens=False)["input_ids"][:40] for t in (loop, prose)]
+    ids = torch.cat([prompt.repeat(2, 1), torch.tensor(rows)], dim=1)
+    stop = LoopStop(tok, prompt.shape[1], every=8)
+    assert stop(ids, None).tolist() == [True, False]
+    assert stop(ids[:, :-1], None).tolist() == [False, False]  # only checked every 8 new tokens

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from panza.llm.loops import loop_start
 from panza.write.writer import clean_draft, trim_repetition
 
 
@@ -34,3 +35,17 @@ def test_short_repeats_like_closings_stay_but_a_repeated_paragraph_ends_the_draf
     email = "Thanks!\n\nSee you Monday.\n\nThanks!\nJen"
     assert trim_repetition(email) == email  # short sentences may repeat in a real email
     assert trim_repetition("Hi Tom,\n\nSee you.\n\nSee you.\n\nSee you.") == "Hi Tom,\n\nSee you."
+
+
+def test_loop_inside_one_sentence_is_cut_at_a_clause() -> None:
+    start = "Dear Anna,\n\nI'm going to the nursery tomorrow.\n\nI'll take you to the Elbpark site walk tomorrow"
+    draft = start + ", and I'll take you to the Elbpark site walk tomorrow" * 30 + ", and I'll take you"
+    assert trim_repetition(draft) == start + "."
+    assert clean_draft(draft) == start + "."
+
+
+def test_phrases_a_real_email_repeats_twice_stay() -> None:
+    email = ("Hi Tom,\n\nPlease let me know if you can come on Monday. If not, please let me know if you "
+             "can come on Tuesday.\n\nBest,\nDavid")
+    assert trim_repetition(email) == email
+    assert loop_start("a a a a a a a a a a a a a a a a a a") == 12  # the third run of six; cut where the second starts

@@ -126,6 +126,14 @@ class TransformersLLM:
             kw.update(stop_strings=list(s.stop), tokenizer=self.tokenizer)
         return kw
 
+    def _loop_stop(self, enc: Any) -> Any:
+        """Stop each sequence once it loops (the writer would cut the loop anyway)."""
+        from transformers import StoppingCriteriaList
+
+        from panza.llm.loops import LoopStop
+
+        return StoppingCriteriaList([LoopStop(self.tokenizer, enc["input_ids"].shape[1])])
+
     def _encode(self, batch: list[Conversation]) -> Any:
         texts = [self.render(m) for m in batch]
         # The chat template already holds any BOS token; adding special tokens again would double it.
@@ -142,7 +150,7 @@ class TransformersLLM:
         for i in range(0, len(batch), self.batch_size):
             enc = self._encode(batch[i : i + self.batch_size])
             with torch.inference_mode():
-                ids = self.model.generate(**enc, **self._gen_kwargs(s))
+                ids = self.model.generate(**enc, **self._gen_kwargs(s), stopping_criteria=self._loop_stop(enc))
             new = ids[:, enc["input_ids"].shape[1] :]
             out.extend(t.strip() for t in self.tokenizer.batch_decode(new, skip_special_tokens=True))
         return [_cut_at_stop(t, s.stop) for t in out]
@@ -161,7 +169,8 @@ class TransformersLLM:
         def work() -> None:
             try:
                 with torch.inference_mode():
-                    self.model.generate(**enc, **self._gen_kwargs(s), streamer=streamer)
+                    self.model.generate(**enc, **self._gen_kwargs(s), streamer=streamer,
+                                        stopping_criteria=self._loop_stop(enc))
             except BaseException as e:  # surfaced in the consumer thread below
                 errors.append(e)
                 streamer.end()

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from panza.llm.base import LLM
+from panza.llm.loops import loop_start
 from panza.write.prompting import Preambles, build_messages
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,18 @@ _ECHO = ("---", "e-mail content:", "instruction:")
 
 def _key(text: str) -> str:
     return " ".join(text.split()).lower()
+
+
+_DANGLING = re.compile(r"(?:[\s,;:\-]+|\s+(?:and|or|but|so|then)\b)+$", re.IGNORECASE)
+
+
+def cut_word_loop(text: str) -> str:
+    """``text`` up to the start of a word loop (see :func:`loop_start`), ending on a full stop."""
+    at = loop_start(text)
+    if at is None:
+        return text
+    head = _DANGLING.sub("", text[:at].rstrip())
+    return head if not head or head[-1] in ".!?" else head + "."
 
 
 def trim_repetition(text: str) -> str:
@@ -64,10 +77,10 @@ def trim_repetition(text: str) -> str:
             if len(k) >= 20 and k in seen_sentences:
                 if i:
                     kept.append(" ".join(sentences[:i]))
-                return "\n\n".join(kept).strip()
+                return cut_word_loop("\n\n".join(kept).strip())
             seen_sentences.add(k)
         kept.append(para.strip())
-    return "\n\n".join(kept).strip()
+    return cut_word_loop("\n\n".join(kept).strip())
 
 
 def clean_draft(text: str) -> str:
