@@ -147,9 +147,9 @@ def main(argv: list[str] | None = None) -> int:
                                "padding_fraction": m["padding_fraction"], "tokens": m["tokens"],
                                "wall_s": time.perf_counter() - t0, "device": m.get("device"),
                                "precision": m.get("precision"), "peak_gpu_mb": m.get("peak_gpu_mb")}
-            gpu = f"  peak GPU {m['peak_gpu_mb']:6.0f} MB" if m.get("peak_gpu_mb") else ""
+            gpu = f"  peak GPU {m['peak_gpu_mb']:6.0f} MiB" if m.get("peak_gpu_mb") else ""
             print(f"panza {method:5s}: {m['tokens_per_s']:8.0f} tok/s  loss {m['train_loss']:.3f}  "
-                  f"peak RSS {m['peak_rss_mb']:6.0f} MB{gpu}  train {m['train_seconds']:.0f}s  "
+                  f"peak RSS {m['peak_rss_mb']:6.0f} MiB{gpu}  train {m['train_seconds']:.0f}s  "
                   f"padding {100 * m['padding_fraction']:.1f}%  ({m.get('device')}, {m.get('precision')})",
                   flush=True)
         if not args.no_baseline:
@@ -159,13 +159,14 @@ def main(argv: list[str] | None = None) -> int:
                 b["tokens_per_s"] = tokens / b["train_seconds"]
             results["trl_baseline_lora"] = b
             print(f"TRL SFTTrainer lora (baseline): {b.get('tokens_per_s', float('nan')):8.0f} tok/s  "
-                  f"loss {b['train_loss']:.3f}  peak RSS {b['peak_rss_mb']:6.0f} MB  "
+                  f"loss {b['train_loss']:.3f}  peak RSS {b['peak_rss_mb']:6.0f} MiB  "
                   f"train {b['train_seconds']:.0f}s")
             if "lora" in results and b.get("tokens_per_s"):
                 ratio = results["lora"]["tokens_per_s"] / b["tokens_per_s"]
                 rss = results["lora"]["peak_rss_mb"] / b["peak_rss_mb"]
                 print(f"LoRA speed-up vs baseline: {ratio:.2f}x (target >= 1.5x); peak RSS {rss:.2f}x of the "
-                      f"baseline; LoRA peak RSS {results['lora']['peak_rss_mb'] / 1024:.2f} GB (target <= 2.5 GB)")
+                      f"baseline; LoRA peak RSS {results['lora']['peak_rss_mb'] * 2**20 / 1e9:.2f} GB "
+                      f"= {results['lora']['peak_rss_mb'] / 1024:.2f} GiB (target <= 2.5 GB)")
     print(f"load average after: {os.getloadavg()}")
     print(json.dumps(results, indent=1))
     return 0

@@ -223,6 +223,13 @@ def test_structural_overrides(tiny: Path, tmp_path: Path, baselines) -> None:
     off = _train(tiny, tmp_path, "lora", *BASE["lora"], "finetuning.gradient_checkpointing=false")
     assert _m(on)["gradient_checkpointing"] and not _m(off)["gradient_checkpointing"]
     assert _same(_weights(on), _weights(off))  # recomputation changes memory, not the result
+    # auto on CPU: only passes over micro_batch_tokens (a single long example) are recomputed
+    auto = _train(tiny, tmp_path, "lora", *BASE["lora"], "finetuning.micro_batch_tokens=16")
+    plain = _train(tiny, tmp_path, "lora", *BASE["lora"], "finetuning.micro_batch_tokens=16",
+                   "finetuning.gradient_checkpointing=false")
+    assert _m(auto)["checkpointed_passes"] > 0 and not _m(auto)["gradient_checkpointing"]
+    assert _m(plain)["checkpointed_passes"] == 0
+    assert _same(_weights(auto), _weights(plain))
     m = _m(_train(tiny, tmp_path, "lora", "finetuning.max_duration=4ba", "finetuning.save_every_steps=1"))
     assert m["resume_saves"] == 3  # after steps 1-3; the finished run keeps no resume state
     m = _m(_train(tiny, tmp_path, "lora", "finetuning.max_duration=4ba", "finetuning.save_every_steps=0",
