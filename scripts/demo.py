@@ -44,7 +44,7 @@ def main() -> int:
     step("Extract what Jen wrote, make instructions (data playback), build the RAG index",
          ["prepare", "user=jen", "--mbox", "sample/jen/sent.mbox"])
     # LoRA trains at ~150 tokens/s on 2 CPU cores and Jen's examples (with their threads) average
-    # ~800 tokens, so the demo takes a short budget: 5 steps of 8 emails (~4 minutes) at a higher
+    # ~800 tokens (over micro_batch_tokens, so recomputed in backward), so the demo takes a short budget: 5 steps of 8 emails (~4 minutes) at a higher
     # learning rate; `panza train user=jen` alone trains the full default schedule (5 epochs).
     out = step("Fine-tune the embedded SmolLM2-135M-Instruct with LoRA on her emails (short demo budget)",
                ["train", "user=jen", "finetuning=lora", "finetuning.max_duration=5ba", "finetuning.lr=1e-3"])
@@ -52,7 +52,7 @@ def main() -> int:
     requests = DATA / "demo_instructions.jsonl"
     requests.write_text("".join(json.dumps({"summary": s}) + "\n" for s in INSTRUCTIONS), encoding="utf-8")
     drafts = DATA / "demo_drafts.json"
-    step("Draft two new emails in Jen's style (LoRA adapter + RAG)",
+    step("Draft two new emails in Jen's style with the LoRA adapter",
          ["run", "user=jen", "writer/llm=peft", f"checkpoint={run_dir}", "interfaces=json",
           f"interfaces.input_file={requests}", f"interfaces.output_file={drafts}"])
     for item in json.loads(drafts.read_text(encoding="utf-8"))["responses"]:

@@ -169,6 +169,25 @@ def test_rag_disabled_or_missing_index_runs_without_it(
     assert "no RAG index" in caplog.text
 
 
+def test_rag_auto_follows_how_the_checkpoint_was_trained(tmp_path: Path) -> None:
+    """``writer.rag.enabled=auto``: RAG only for a run trained with RAG context (RAFT), read from its config."""
+    from panza.write.rag import rag_enabled
+
+    raft, plain_run = tmp_path / "raft-run", tmp_path / "plain-run"
+    for d, on in ((raft, "true"), (plain_run, "false")):
+        (d / "merged").mkdir(parents=True)
+        (d / "config.yaml").write_text(f"rag:\n  enabled: {on}\n  prob: 0.55\n", encoding="utf-8")
+    auto = {"enabled": "auto"}
+    assert rag_enabled(auto, str(raft)) and rag_enabled(auto, str(raft / "merged"))  # a merged model too
+    assert not rag_enabled(auto, str(plain_run)) and not rag_enabled(auto, str(plain_run / "merged"))
+    assert not rag_enabled(auto, None)  # a base model was never trained with past emails
+    assert not rag_enabled(auto, str(tmp_path / "model.gguf"))
+    assert rag_enabled({"enabled": True}, None) and not rag_enabled({"enabled": False}, str(raft))
+    assert rag_enabled({"enabled": "true"}, None) and not rag_enabled({}, str(raft))
+    with pytest.raises(PanzaError, match=r"writer\.rag\.enabled=sometimes"):
+        rag_enabled({"enabled": "sometimes"}, None)
+
+
 def test_corrupt_rag_index_is_an_error(tmp_path: Path) -> None:
     pytest.importorskip("panza.index", reason="the RAG index module (panza.index) is not in this tree")
     from panza.write.rag import open_index

@@ -106,7 +106,7 @@ def build_writer(cfg: DictConfig) -> Any:
     llm_cfg = choose_backend(plain(w.get("llm")), checkpoint)
     llm = load_llm(llm_cfg, checkpoint=checkpoint, cache_dir=cache_dir(cfg))
     # Warnings only once the model is up, so a run that fails prints its one-line error alone.
-    index = open_index(rag_cfg)
+    index = open_index(rag_cfg, checkpoint)
     warn_placeholder(preambles, cfg.user.get("user_preamble_path"))
     options = WriterOptions(
         rag_k=int(rag_cfg.get("k", 3)),
