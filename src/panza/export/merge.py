@@ -55,8 +55,11 @@ def load_adapted(run_dir: Path, base: str | None = None, cache_dir: Path | str |
 
     base_name = str(base or json.loads(conf.read_text(encoding="utf-8")).get("base_model_name_or_path"))
     model = load_base(base_name, cache_dir=cache_dir)
+    from panza.llm.hf import quiet_peft
+
     try:
-        peft_model = PeftModel.from_pretrained(model, str(run_dir))
+        with quiet_peft():
+            peft_model = PeftModel.from_pretrained(model, str(run_dir))
     except (RuntimeError, ValueError, KeyError) as e:
         raise PanzaError(f"the adapter in {run_dir} does not fit base {base_name} "
                          f"({str(e).splitlines()[0][:120]}); pass the base it was trained on "

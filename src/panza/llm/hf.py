@@ -7,9 +7,11 @@ training side renders them (see :mod:`panza.write.prompting`).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import threading
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +19,14 @@ from typing import Any
 from panza.errors import PanzaError
 from panza.llm.base import Conversation, Sampling, check_conversation
 from panza.llm.embedded import resolve_model
+
+
+@contextlib.contextmanager
+def quiet_peft() -> Iterator[None]:
+    """PEFT (0.21) reads transformers' deprecated ``is_gradient_checkpointing``: hide that one warning."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
+        yield
 
 log = logging.getLogger(__name__)
 
@@ -280,7 +290,8 @@ def _load_peft(adapter_dir: Path, cfg: dict[str, Any], cache_dir: Path | str | N
     from peft import PeftModel
 
     try:
-        model = PeftModel.from_pretrained(model, str(adapter_dir))
+        with quiet_peft():
+            model = PeftModel.from_pretrained(model, str(adapter_dir))
     except (OSError, ValueError, RuntimeError) as e:
         raise PanzaError(
             f"cannot apply adapter {adapter_dir} to {base_path}: {str(e).splitlines()[0]}"

@@ -289,7 +289,10 @@ def load_rosa_model(adapter_dir: Path | str, base: Any = None, *, dtype: Any = N
     skip = {"peft_type", "base_model_name_or_path", "revision", "auto_mapping"}
     fields = LoraConfig.__dataclass_fields__
     lcfg = {k: v for k, v in meta["lora"].items() if k in fields and k not in skip}
-    peft_model = get_peft_model(model, LoraConfig(**lcfg))
+    from panza.llm.hf import quiet_peft
+
+    with quiet_peft():
+        peft_model = get_peft_model(model, LoraConfig(**lcfg))
     lora_sd = {k.removeprefix("lora."): v for k, v in tensors.items() if k.startswith("lora.")}
     try:
         res = set_peft_model_state_dict(peft_model, lora_sd)

@@ -325,6 +325,17 @@ def build_model(path: str, opts: TrainOptions, device: Any) -> Any:
         model.requires_grad_(True)
         return model
     torch.manual_seed(opts.seed)  # adapter initialisation depends on the seed
+    from panza.llm.hf import quiet_peft
+
+    with quiet_peft():
+        model = _with_adapter(model, opts)
+    from panza.train.lora_layers import fuse_lora_layers
+
+    fuse_lora_layers(model)
+    return model
+
+
+def _with_adapter(model: Any, opts: TrainOptions) -> Any:
     if opts.method == "lora":
         from peft import get_peft_model
 
@@ -339,9 +350,6 @@ def build_model(path: str, opts: TrainOptions, device: Any) -> Any:
         from panza.train.rosa import apply_rosa
 
         model = apply_rosa(model, opts.adapter)
-    from panza.train.lora_layers import fuse_lora_layers
-
-    fuse_lora_layers(model)
     return model
 
 
