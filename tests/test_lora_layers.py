@@ -102,3 +102,16 @@ def test_fused_lora_linear_with_dropout_trains_like_the_explicit_formula() -> No
     a, b = layer.lora_A["default"].weight, layer.lora_B["default"].weight
     expected = layer.base_layer(x) + ((x * mask / 0.7) @ a.t()) @ b.t() * layer.scaling["default"]
     assert torch.allclose(y, expected, atol=1e-5)
+
+
+def test_fused_lora_linear_under_autocast_runs_the_base_layer_once() -> None:
+    ref, model = _peft_model(0.0), _peft_model(0.0)
+    fuse_lora_layers(model)
+    calls = []
+    layer = model.base_model.model[0]
+    layer.base_layer.register_forward_hook(lambda *_: calls.append(1))
+    x = torch.randn(3, 16)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        y, y_ref = model(x), ref(x)
+    assert len(calls) == 1 and y.dtype == y_ref.dtype
+    assert torch.allclose(y.float(), y_ref.float(), atol=1e-2)

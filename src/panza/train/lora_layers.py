@@ -114,9 +114,9 @@ class FusedLoraLinear(PeftLoraLinear):
         if lora_b.bias is not None or lora_a.weight.dtype != x.dtype:
             return super().forward(x, *args, **kwargs)
         result = self.base_layer(x)
-        if result.dtype != x.dtype or not result.is_contiguous():  # e.g. under autocast
-            return super().forward(x, *args, **kwargs)
         a = lora_a(self.lora_dropout[name](x))
+        if not (result.dtype == a.dtype == lora_b.weight.dtype) or not result.is_contiguous():  # e.g. autocast
+            return (result + lora_b(a) * self.scaling[name]).to(result.dtype)
         out = result.view(-1, result.shape[-1])
         out.addmm_(a.reshape(-1, a.shape[-1]), lora_b.weight.t(), alpha=self.scaling[name])
         return result
