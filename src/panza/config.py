@@ -45,6 +45,18 @@ def _register_resolvers() -> None:
         OmegaConf.register_new_resolver("panza_cwd", lambda: os.getcwd())
 
 
+def parse_bool(value: Any) -> bool | None:
+    """A config boolean: true/false, yes/no, on/off or 1/0 in any case; ``None`` when it is none of them."""
+    if isinstance(value, bool):
+        return value
+    low = str(value).lower()
+    if low in ("true", "1", "yes", "on"):
+        return True
+    if low in ("false", "0", "no", "off"):
+        return False
+    return None
+
+
 def compose(command: str, overrides: list[str] | None = None) -> DictConfig:
     """Compose the config of ``command`` with Hydra-style ``overrides``; errors are one line."""
     from hydra import compose as hydra_compose

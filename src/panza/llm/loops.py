@@ -32,8 +32,6 @@ def loop_start(text: str, n: int = 6, repeats: int = 3) -> int | None:
     return None
 
 
-
-
 class LoopStop:
     """A ``transformers`` stopping criterion: a sequence is done once its new text loops.
 

@@ -193,10 +193,9 @@ def _auto_bool(value: Any, key: str) -> str:
 
 
 def _bool(value: Any, key: str) -> bool:
-    if isinstance(value, bool):
-        return value
-    if str(value).lower() in ("true", "1", "yes", "on"):
-        return True
-    if str(value).lower() in ("false", "0", "no", "off"):
-        return False
-    raise PanzaError(f"finetuning.{key}={value!r}: use true or false")
+    from panza.config import parse_bool
+
+    b = parse_bool(value)
+    if b is None:
+        raise PanzaError(f"finetuning.{key}={value!r}: use true or false")
+    return b

@@ -47,10 +47,12 @@ def rag_enabled(rag_cfg: Any, checkpoint: str | None) -> bool:
                  "on" if on else "off", "with" if on else "without")
         return on
     if isinstance(value, str):
-        low = value.strip().lower()
-        if low not in ("true", "false", "1", "0", "yes", "no", "on", "off"):
+        from panza.config import parse_bool
+
+        on = parse_bool(value.strip())
+        if on is None:
             raise PanzaError(f"writer.rag.enabled={value}: use true, false or auto")
-        return low in ("true", "1", "yes", "on")
+        return on
     return bool(value)
 
 
