@@ -6,6 +6,7 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
+LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
 
 .PHONY: install demo test bench lint clean
 
@@ -16,6 +17,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q --upgrade pip
 	# torch first, pinned to the CPU wheel: an unpinned torch would pull a multi-GB CUDA build.
 	$(BIN)/pip install -q torch==2.13.0
+	# llama.cpp compiles from source: for any x86-64-v3 CPU rather than -march=native, whose AMX tile
+	# instructions die with SIGILL where the kernel or VM does not enable AMX (seen on this CI's CPU).
+	# No wheel cache: a cached build made with other flags would be reused silently.
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip install -q --no-cache-dir llama-cpp-python==0.3.36
 	$(BIN)/pip install -q -e '.[ml,dev]'
 	touch $(STAMP)
 
@@ -24,6 +29,7 @@ demo: install
 
 test: install
 	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q
 
 bench: install
@@ -31,6 +37,7 @@ bench: install
 
 lint: install
 	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/lint-imports
 	$(BIN)/ruff format --check src tests bench scripts
 
 clean:

@@ -45,7 +45,7 @@ def bench_llamacpp(max_new: int, repeats: int, threads: int) -> dict[str, float]
     from llama_cpp import Llama
 
     from panza.llm import load_llm
-    from panza.llm.embedded import gguf_path
+    from panza.models.embedded import gguf_path
 
     path = str(gguf_path())
     bare = Llama(model_path=path, n_ctx=2048, n_threads=threads, n_batch=512, verbose=False)
@@ -88,7 +88,7 @@ def bench_transformers(max_new: int, repeats: int, threads: int) -> list[tuple[i
     import torch
 
     from panza.llm import load_llm
-    from panza.write.prompting import Preambles, build_messages
+    from panza.prompt import Preambles, build_messages
 
     torch.set_num_threads(threads)
     llm = load_llm(

@@ -94,19 +94,19 @@ def base_test_ppl(data: Path) -> float:
     import torch
 
     from panza.config import compose
-    from panza.llm.embedded import hf_model_dir
-    from panza.train import trainer as T
+    from panza.models.embedded import hf_model_dir
+    from panza.models.loading import load_causal_lm, load_tokenizer
+    from panza.train.data import prepare_examples
+    from panza.train.loss import evaluate
     from panza.train.options import from_config
 
     cfg = compose("train", [f"user.data_dir={data}", "finetuning=lora"])
     opts = from_config(cfg)
     path = str(hf_model_dir())
-    tok = T.load_tokenizer(path, "embedded")
-    prep = T.prepare_examples(cfg, opts, tok)
-    from transformers import AutoModelForCausalLM
-
-    model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32)
-    return T.evaluate(model, prep.test, 8, tok.pad_token_id, torch.device("cpu"), contextlib.nullcontext)[1]
+    tok = load_tokenizer(path)
+    prep = prepare_examples(cfg, opts, tok)
+    model = load_causal_lm(path, dtype=torch.float32)
+    return evaluate(model, prep.test, 8, tok.pad_token_id, torch.device("cpu"), contextlib.nullcontext)[1]
 
 
 def main(argv: list[str] | None = None) -> int:

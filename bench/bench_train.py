@@ -91,7 +91,7 @@ def run_panza(method: str, data: Path, ckpt: Path, args: argparse.Namespace, lr:
 
 def run_baseline(rows: list[dict], tmp: Path, args: argparse.Namespace, model_dir: str, lr: float) -> dict:
     from panza.config import compose
-    from panza.write.prompting import build_messages, load_preambles
+    from panza.prompt import build_messages, load_preambles
 
     pre = load_preambles(compose("train", []))
     path = tmp / "trl.jsonl"
@@ -127,8 +127,8 @@ def main(argv: list[str] | None = None) -> int:
     if not DATA.is_file():
         print(f"skipped: {DATA} not found (the shared data sits beside the checkout)")
         return 0
-    from panza.llm.embedded import hf_model_dir
-    from panza.train.trainer import physical_cores
+    from panza.models.embedded import hf_model_dir
+    from panza.train.memory import physical_cores
 
     args.threads = args.threads or physical_cores()
     model_dir = str(hf_model_dir())

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from panza.errors import PanzaError
-from panza.llm import embedded
+from panza.models import embedded
 
 
 def test_gguf_path_is_a_real_gguf() -> None:
@@ -63,7 +63,7 @@ def test_conversion_is_atomic_and_safe_for_concurrent_callers(tmp_path: Path) ->
     code = (
         "import logging, sys; logging.basicConfig(level=logging.INFO, stream=sys.stderr); "
         "import torch; torch.set_num_threads(1); "
-        "from panza.llm.embedded import hf_model_dir; print(hf_model_dir(sys.argv[1]))"
+        "from panza.models.embedded import hf_model_dir; print(hf_model_dir(sys.argv[1]))"
     )
     procs = [
         subprocess.Popen(
@@ -97,8 +97,8 @@ def test_conversion_is_atomic_and_safe_for_concurrent_callers(tmp_path: Path) ->
 
 def test_importing_panza_llm_and_prompting_does_not_import_torch() -> None:
     code = (
-        "import sys, panza.llm, panza.llm.base, panza.llm.embedded, panza.write.prompting, "
-        "panza.write.runner, panza.evaluate.metrics; "
+        "import sys, panza.llm, panza.llm.base, panza.models.embedded, panza.prompt, "
+        "panza.write.build, panza.interfaces.command, panza.models.checkpoint, panza.evaluate.metrics; "
         "bad = [m for m in ('torch', 'transformers', 'llama_cpp', 'openai', 'ollama') if m in sys.modules]; "
         "print(bad); sys.exit(1 if bad else 0)"
     )

@@ -38,7 +38,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             f"llama-cpp-python's server extras are missing ({e.name}); "
             "pip install sse-starlette starlette-context pydantic-settings"
         )
-    from panza.llm.embedded import gguf_path
+    from panza.models.embedded import gguf_path
 
     port = _free_port()
     log_path = tmp_path_factory.mktemp("server") / "server.log"

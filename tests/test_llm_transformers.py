@@ -25,7 +25,7 @@ def _one_thread() -> None:
 
 @pytest.fixture(scope="module")
 def embedded_dir() -> Path:
-    from panza.llm.embedded import hf_model_dir
+    from panza.models.embedded import hf_model_dir
 
     return hf_model_dir()
 
@@ -161,7 +161,7 @@ def test_peft_loads_base_from_adapter_config_and_applies_it(tiny_model: Path, ti
     assert len(out) == 2
     # the adapter changes the model: its logits differ from the bare base model's
     base = load_llm({"backend": "transformers", "model": str(tiny_model)})
-    ids = base.tokenizer(base.render(CHAT), return_tensors="pt", add_special_tokens=False)
+    ids = base.tokenizer(base.prompt_text(CHAT), return_tensors="pt", add_special_tokens=False)
     with torch.no_grad():
         assert not torch.allclose(base.model(**ids).logits, llm.model(**ids).logits)
 

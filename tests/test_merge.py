@@ -39,7 +39,8 @@ def _logits(model, ids):
 def test_merged_model_gives_the_adapter_logits(tiny: Path, tmp_path: Path, method: str, extra: tuple) -> None:
     from transformers import AutoModelForCausalLM
 
-    from panza.export.merge import load_adapted, merge
+    from panza.export.merge import merge
+    from panza.models.loading import load_adapted
 
     run = _train(tiny, tmp_path, method, *extra)
     ids = torch.randint(0, 2000, (2, 24), generator=torch.Generator().manual_seed(0))

@@ -11,7 +11,7 @@ import pytest
 from panza.errors import PanzaError
 from panza.playback import Playback, PlaybackCache, PlaybackSettings, cache_key, load_template
 from panza.playback import quality as Q
-from panza.playback import text as T
+from panza.playback import instructions as T
 
 ROOT = Path(__file__).resolve().parent.parent
 PROMPT = ROOT / "configs" / "playback" / "summarization_prompt.txt"
@@ -164,7 +164,7 @@ def test_fallback_is_deterministic_and_valid() -> None:
 def test_template_parsing_and_errors(tmp_path: Path) -> None:
     msgs = T.parse_template(PROMPT.read_text())
     assert msgs[0]["role"] == "system" and msgs[-1] == {"role": "assistant", "content": "{opening}"}
-    messages, prefill = T.render(msgs, rec("Hi Tom,\nCan we meet {at} 9?", subject="Re: x"))
+    messages, prefill = T.summary_prompt(msgs, rec("Hi Tom,\nCan we meet {at} 9?", subject="Re: x"))
     assert prefill == "Reply to Tom to"
     assert messages[-1]["role"] == "user" and "Can we meet {at} 9?" in messages[-1]["content"]
     bad = tmp_path / "p.txt"
@@ -310,7 +310,7 @@ def test_embedded_model_writes_valid_instructions(tmp_path: Path) -> None:
         cache=PlaybackCache(tmp_path / "c.jsonl"),
     )
     out = pb.run(rows, progress=False)
-    assert pb.mode == "llamacpp"
+    assert pb.mode == "complete_chat"
     for r in out:
         assert r["summary_source"] in ("llm", "retry", "fallback")
         if r["summary_source"] != "fallback":

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from panza import prompt as prompting
 from panza.errors import PanzaError
-from panza.write import prompting
-from panza.write.prompting import Preambles, build_messages, load_preambles, training_messages
+from panza.prompt import Preambles, build_messages, load_preambles, training_messages
 
 ROOT = Path(__file__).resolve().parent.parent
 PREAMBLES = ROOT / "configs" / "preambles"
@@ -124,7 +124,7 @@ def test_load_preambles_through_real_config() -> None:
 def test_training_and_inference_render_the_same_prefix() -> None:
     """Rendered with the embedded model's chat template, the inference prompt is exactly the training prefix."""
     transformers = pytest.importorskip("transformers")
-    from panza.llm.embedded import hf_model_dir
+    from panza.models.embedded import hf_model_dir
 
     tok = transformers.AutoTokenizer.from_pretrained(hf_model_dir())
     pre = load_preambles(_user_cfg())

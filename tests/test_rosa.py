@@ -49,7 +49,7 @@ def test_select_mask_picks_the_largest_scores() -> None:
 
 
 def test_sparse_linear_matches_dense_math_forward_and_backward() -> None:
-    from panza.train.rosa import install_sparse, set_mask
+    from panza.models.rosa_format import install_sparse, set_mask
 
     torch.manual_seed(0)
     lin = torch.nn.Linear(6, 5)
@@ -76,7 +76,8 @@ def test_sparse_linear_matches_dense_math_forward_and_backward() -> None:
 
 
 def test_mask_comes_from_accumulated_squared_gradients(tiny: Path) -> None:
-    from panza.train.rosa import MaskCollector, select_mask, sparse_layers
+    from panza.models.rosa_format import sparse_layers
+    from panza.train.rosa import MaskCollector, select_mask
 
     model = _rosa_model(tiny, density=0.02)
     layers = sparse_layers(model)
@@ -137,7 +138,8 @@ def test_rosa_density_zero_is_lora(tiny: Path, tmp_path: Path) -> None:
 def test_sparse_adapter_is_trained_used_and_reloadable(tiny: Path, tmp_path: Path) -> None:
     from safetensors.torch import load_file
 
-    from panza.train.rosa import load_rosa_model, sparse_layers
+    from panza.models.loading import load_adapted as load_rosa_model
+    from panza.models.rosa_format import sparse_layers
 
     run = _run(tiny, tmp_path, "rosa", "finetuning.lr=1e-2", "finetuning.rosa.lora_lr=1e-3",
                "finetuning.rosa.spa_d=0.02", "finetuning.rosa.mask_warmup_steps=2")
@@ -159,14 +161,15 @@ def test_sparse_adapter_is_trained_used_and_reloadable(tiny: Path, tmp_path: Pat
 def test_rosa_adapter_for_another_base_is_refused(tiny: Path, tmp_path: Path) -> None:
     from transformers import AutoConfig, AutoModelForCausalLM
 
-    from panza.train.rosa import load_rosa_model
+    from panza.models.loading import load_adapted as load_rosa_model
 
     run = _run(tiny, tmp_path, "rosa", "finetuning.rosa.mask_warmup_steps=1")
     cfg = AutoConfig.from_pretrained(tiny)
     cfg.hidden_size = 32
     cfg.intermediate_size = 64
-    other = AutoModelForCausalLM.from_config(cfg)
+    AutoModelForCausalLM.from_config(cfg).save_pretrained(tmp_path / "other")
     with pytest.raises(PanzaError, match="different base model"):
-        load_rosa_model(run, other)
-    with pytest.raises(PanzaError, match="no RoSA adapter"):
-        load_rosa_model(tmp_path)
+        load_rosa_model(run, base=str(tmp_path / "other"))
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(PanzaError, match="holds no model"):
+        load_rosa_model(tmp_path / "empty")

@@ -29,7 +29,7 @@ def tok(tiny: Path):
 
 @pytest.fixture(scope="module")
 def pre():
-    from panza.write.prompting import Preambles
+    from panza.prompt import Preambles
 
     return Preambles(system="You write emails for David.", user="I am David, a researcher in Vienna.")
 
@@ -37,8 +37,8 @@ def pre():
 # ---- examples -------------------------------------------------------------------------------------
 
 def test_example_is_the_inference_prompt_plus_the_email_and_loss_covers_only_the_email(tok, pre) -> None:
+    from panza.prompt import build_messages
     from panza.train.data import IGNORE, build_example, collate
-    from panza.write.prompting import build_messages
 
     instr, email = EMAILS[0]
     ex = build_example(tok, build_messages, pre, instr, email, max_len=512)
@@ -52,8 +52,8 @@ def test_example_is_the_inference_prompt_plus_the_email_and_loss_covers_only_the
 
 
 def test_long_examples_lose_rag_then_thread_then_preamble_never_the_email(tok, pre) -> None:
+    from panza.prompt import build_messages
     from panza.train.data import BuildStats, build_example
-    from panza.write.prompting import build_messages
 
     instr, email = EMAILS[1]
     rag = ["An old email about something else entirely. " * 20]
@@ -91,8 +91,9 @@ def test_length_batches_group_similar_lengths_and_cover_everything() -> None:
     assert padded / sum(lengths) < 1.15  # little padding compared to random batches
 
 
-def test_template_without_split_point_and_model_without_template_are_refused(tok) -> None:
-    from panza.train.data import check_chat_template, render
+def test_template_without_split_point_and_model_without_template_are_refused(tok, tmp_path: Path) -> None:
+    from panza.models.loading import load_tokenizer
+    from panza.train.data import tokenize_example
 
     class Weird:
         chat_template = "x"
@@ -101,13 +102,15 @@ def test_template_without_split_point_and_model_without_template_are_refused(tok
             return ("P:" if add_generation_prompt else "Q:") + msgs[-1]["content"]
 
     with pytest.raises(PanzaError, match="chat template"):
-        render(Weird(), [{"role": "user", "content": "hi"}], "yo")
+        tokenize_example(Weird(), [{"role": "user", "content": "hi"}], "yo")
 
-    class NoTemplate:
-        chat_template = None
-
+    tok.save_pretrained(tmp_path / "plain")
+    (tmp_path / "plain" / "chat_template.jinja").unlink(missing_ok=True)
+    conf = json.loads((tmp_path / "plain" / "tokenizer_config.json").read_text())
+    conf.pop("chat_template", None)
+    (tmp_path / "plain" / "tokenizer_config.json").write_text(json.dumps(conf))
     with pytest.raises(PanzaError, match="no chat template"):
-        check_chat_template(NoTemplate(), "some/base")
+        load_tokenizer(str(tmp_path / "plain"))
 
 
 # ---- every documented override changes what it says ----------------------------------------------
@@ -238,7 +241,7 @@ def test_structural_overrides(tiny: Path, tmp_path: Path, baselines) -> None:
 
 
 def test_split_by_tokens_bounds_padded_tokens_and_keeps_every_example() -> None:
-    from panza.train.trainer import split_by_tokens
+    from panza.train.data import split_by_tokens
 
     lengths = [50, 300, 120, 700, 90, 260, 40, 510]
     batch = list(range(len(lengths)))
@@ -262,9 +265,9 @@ def test_micro_batch_tokens_splits_the_forward_passes_not_the_update(tiny: Path,
 def test_chunked_output_head_gives_the_same_loss_and_gradients(tiny: Path, tok, pre, monkeypatch) -> None:
     from transformers import AutoModelForCausalLM
 
-    from panza.train import trainer
+    from panza.prompt import build_messages
+    from panza.train import loss as trainer
     from panza.train.data import build_example, collate
-    from panza.write.prompting import build_messages
 
     exs = [build_example(tok, build_messages, pre, i, e, max_len=512) for i, e in EMAILS[:3]]
     ids, labels = collate(exs, tok.pad_token_id)
@@ -374,13 +377,13 @@ def test_out_of_memory_is_one_line_with_what_to_do(tiny: Path, tmp_path: Path, m
     """A real out-of-memory cannot be provoked reliably on a CI machine, so the allocator's error is
     raised from the loss (the message PyTorch's CPU allocator really gives); the trainer must turn
     it into a PanzaError that says what to lower."""
-    from panza.train import trainer
+    from panza.train import loss
 
     def oom(*_a, **_k):
         raise RuntimeError("[enforce fail at alloc_cpu.cpp:121] DefaultCPUAllocator: can't allocate memory: "
                            "you tried to allocate 17179869184 bytes. Error code 12 (Cannot allocate memory)")
 
-    monkeypatch.setattr(trainer, "loss_sum", oom)
+    monkeypatch.setattr(loss, "loss_sum", oom)
     with pytest.raises(PanzaError, match=r"out of memory.*finetuning\.batch_size.*micro_batch_tokens"):
         _train(tiny, tmp_path, "lora", "finetuning.max_duration=2ba")
 

@@ -33,7 +33,7 @@ EMAILS = [
 def _tokenizer_dir(root: str) -> Path:
     from transformers import AutoTokenizer
 
-    from panza.llm.embedded import gguf_path
+    from panza.models.embedded import gguf_path
 
     try:
         g = gguf_path()

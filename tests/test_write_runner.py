@@ -128,8 +128,8 @@ def test_json_writes_original_evaluation_format(panza_cmd: list[str], workspace:
 @pytest.mark.slow
 def test_json_resumes_from_partial_drafts(workspace: Path) -> None:
     from panza.config import compose
-    from panza.write import json_interface
-    from panza.write.runner import build_writer
+    from panza.interfaces import batch
+    from panza.write.build import build_writer
 
     cfg = compose(
         "run",
@@ -141,7 +141,7 @@ def test_json_resumes_from_partial_drafts(workspace: Path) -> None:
             f"user.user_preamble_path={workspace / 'me.txt'}",
         ],
     )
-    jobs = json_interface.load_jobs(cfg.interfaces)
+    jobs = batch.load_jobs(cfg.interfaces)
     done = jobs.jobs[0]
     partial = workspace / "data" / "drafts.json.partial.jsonl"
     partial.write_text(
@@ -150,7 +150,7 @@ def test_json_resumes_from_partial_drafts(workspace: Path) -> None:
         + '{"key": "cut off by a cra',
         encoding="utf-8",
     )
-    json_interface.run(build_writer(cfg), cfg.interfaces, jobs, cfg)
+    batch.draft_jobs(build_writer(cfg), cfg.interfaces, jobs)
     out = json.loads((workspace / "data" / "drafts.json").read_text())
     drafts = {r["prompt"]: r["panza_responses"] for r in out["responses"]}
     assert drafts[done.prompt] == ["KEPT FROM BEFORE"]
@@ -171,19 +171,24 @@ def test_rag_disabled_or_missing_index_runs_without_it(
 
 def test_rag_auto_follows_how_the_checkpoint_was_trained(tmp_path: Path) -> None:
     """``writer.rag.enabled=auto``: RAG only for a run trained with RAG context (RAFT), read from its config."""
+    from panza.models.checkpoint import Checkpoint
     from panza.write.rag import rag_enabled
 
     raft, plain_run = tmp_path / "raft-run", tmp_path / "plain-run"
     for d, on in ((raft, "true"), (plain_run, "false")):
         (d / "merged").mkdir(parents=True)
+        (d / "adapter_config.json").write_text("{}")
+        (d / "merged" / "config.json").write_text("{}")
         (d / "config.yaml").write_text(f"rag:\n  enabled: {on}\n  prob: 0.55\n", encoding="utf-8")
+    (tmp_path / "model.gguf").write_bytes(b"GGUF")
+    raft_ck, plain_ck = Checkpoint.from_path(raft), Checkpoint.from_path(plain_run)
     auto = {"enabled": "auto"}
-    assert rag_enabled(auto, str(raft)) and rag_enabled(auto, str(raft / "merged"))  # a merged model too
-    assert not rag_enabled(auto, str(plain_run)) and not rag_enabled(auto, str(plain_run / "merged"))
+    assert rag_enabled(auto, raft_ck) and rag_enabled(auto, Checkpoint.from_path(raft / "merged"))  # merged too
+    assert not rag_enabled(auto, plain_ck) and not rag_enabled(auto, Checkpoint.from_path(plain_run / "merged"))
     assert not rag_enabled(auto, None)  # a base model was never trained with past emails
-    assert not rag_enabled(auto, str(tmp_path / "model.gguf"))
-    assert rag_enabled({"enabled": True}, None) and not rag_enabled({"enabled": False}, str(raft))
-    assert rag_enabled({"enabled": "true"}, None) and not rag_enabled({}, str(raft))
+    assert not rag_enabled(auto, Checkpoint.from_path(tmp_path / "model.gguf"))
+    assert rag_enabled({"enabled": True}, None) and not rag_enabled({"enabled": False}, raft_ck)
+    assert rag_enabled({"enabled": "true"}, None) and not rag_enabled({}, raft_ck)
     with pytest.raises(PanzaError, match=r"writer\.rag\.enabled=sometimes"):
         rag_enabled({"enabled": "sometimes"}, None)
 
@@ -205,7 +210,7 @@ def test_rag_puts_related_past_emails_into_the_prompt(tmp_path: Path) -> None:
     pytest.importorskip("faiss")
     from panza.index import EmailIndex
     from panza.index.embedder import Embedder
-    from panza.write.prompting import Preambles
+    from panza.prompt import Preambles
     from panza.write.rag import open_index
     from panza.write.writer import PanzaWriter, WriterOptions
 
@@ -233,7 +238,9 @@ def test_rag_puts_related_past_emails_into_the_prompt(tmp_path: Path) -> None:
 def test_checkpoint_resolution_and_backend_choice(tmp_path: Path) -> None:
     from omegaconf import OmegaConf
 
-    from panza.write.runner import choose_backend, resolve_checkpoint
+    from panza.llm.base import backend_for
+    from panza.models.checkpoint import Checkpoint
+    from panza.write.build import resolve_checkpoint
 
     full = tmp_path / "run-full"
     full.mkdir()
@@ -241,17 +248,30 @@ def test_checkpoint_resolution_and_backend_choice(tmp_path: Path) -> None:
     adapter = tmp_path / "run-lora"
     adapter.mkdir()
     (adapter / "adapter_config.json").write_text("{}")
+    rosa = tmp_path / "run-rosa"
+    rosa.mkdir()
+    (rosa / "rosa_config.json").write_text("{}")
     cfg = OmegaConf.create({"checkpoint_dir": str(tmp_path), "checkpoint": "run-lora"})
-    assert resolve_checkpoint(cfg) == str(adapter)
+    assert resolve_checkpoint(cfg) == Checkpoint(adapter, "lora")
+    cfg.checkpoint = str(rosa)
+    assert resolve_checkpoint(cfg) == Checkpoint(rosa, "rosa")
     cfg.checkpoint = None
     assert resolve_checkpoint(cfg) is None
     cfg.checkpoint = "nope"
-    with pytest.raises(PanzaError, match="checkpoint nope not found"):
+    with pytest.raises(PanzaError, match="checkpoint nope does not exist"):
         resolve_checkpoint(cfg)
-    assert choose_backend({"backend": "llamacpp"}, str(full))["backend"] == "transformers"
-    assert choose_backend({"backend": "llamacpp"}, str(adapter))["backend"] == "peft"
-    assert choose_backend({"backend": "transformers"}, str(adapter))["backend"] == "peft"
-    assert choose_backend({"backend": "openai"}, str(full))["backend"] == "openai"
+    cfg.checkpoint = str(tmp_path)  # a folder without a model
+    with pytest.raises(PanzaError, match="holds no model"):
+        resolve_checkpoint(cfg)
+    full_ck, lora_ck = Checkpoint.from_path(full), Checkpoint.from_path(adapter)
+    assert backend_for({"backend": "llamacpp"}, full_ck)["backend"] == "transformers"
+    assert backend_for({"backend": "llamacpp"}, lora_ck)["backend"] == "peft"
+    assert backend_for({"backend": "llamacpp"}, Checkpoint.from_path(rosa))["backend"] == "peft"
+    assert backend_for({"backend": "transformers"}, lora_ck)["backend"] == "peft"
+    assert backend_for({"backend": "openai"}, full_ck)["backend"] == "openai"
+    (adapter / "model-q8_0.gguf").write_bytes(b"GGUF")  # an exported GGUF in the run: llama.cpp runs it
+    assert backend_for({"backend": "llamacpp"}, lora_ck)["backend"] == "llamacpp"
+    assert lora_ck.gguf_file == adapter / "model-q8_0.gguf"
 
 
 # ---- one-line errors from the real command -------------------------------------------------------
@@ -308,7 +328,7 @@ def test_unreachable_server_is_one_line(panza_cmd: list[str], workspace: Path) -
 @pytest.mark.slow
 def test_model_without_chat_template_is_one_line(panza_cmd: list[str], workspace: Path) -> None:
     transformers = pytest.importorskip("transformers")
-    from panza.llm.embedded import hf_model_dir
+    from panza.models.embedded import hf_model_dir
 
     bare = workspace / "bare-model"
     tok = transformers.AutoTokenizer.from_pretrained(hf_model_dir())
@@ -357,7 +377,7 @@ def test_adapter_checkpoint_runs_through_peft(panza_cmd: list[str], workspace: P
     torch = pytest.importorskip("torch")
     transformers = pytest.importorskip("transformers")
     peft = pytest.importorskip("peft")
-    from panza.llm.embedded import hf_model_dir
+    from panza.models.embedded import hf_model_dir
 
     tiny = workspace / "tiny"
     tok = transformers.AutoTokenizer.from_pretrained(hf_model_dir())

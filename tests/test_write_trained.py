@@ -32,7 +32,7 @@ def _draft(llm) -> str:
 ])
 def test_trained_runs_are_served_by_the_writer(tiny: Path, tmp_path: Path, method: str, backend: str,
                                                extra: tuple) -> None:
-    from panza.export.merge import load_adapted
+    from panza.models.loading import load_adapted
     from panza.train.trainer import train
 
     data = write_data(tmp_path / "data")

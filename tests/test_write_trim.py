@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from panza.llm.loops import loop_start
-from panza.write.writer import clean_draft, trim_repetition
+from panza.write.drafts import clean_draft, trim_repetition
 
 
 def test_repeated_sentence_loop_is_cut() -> None:

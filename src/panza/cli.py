@@ -20,9 +20,10 @@ from panza.errors import PanzaError
 COMMANDS: dict[str, tuple[str, str]] = {
     "extract": ("panza.ingest.pipeline:main", "ingest mail and keep exactly what the user wrote"),
     "prepare": ("panza.prepare:main", "extract, data playback, train/test split and RAG index"),
-    "run": ("panza.write.runner:main", "draft emails (interfaces=cli or interfaces=json)"),
     "train": ("panza.train.trainer:main", "fine-tune a model on the prepared data (lora, rosa, full)"),
-    "merge": ("panza.export.merge:main", "merge a trained adapter into its base model"),
+    "run": ("panza.interfaces.command:main", "draft emails through an interface (interfaces=cli|json)"),
+    "export": ("panza.export.command:main", "export a trained model (panza export merged checkpoint=RUN)"),
+    "merge": ("panza.export.command:merge_main", "merge a trained adapter into its base model (= export merged)"),
 }
 
 
@@ -54,7 +55,12 @@ def build_parser() -> argparse.ArgumentParser:
             _add_source_flags(p)
         if name == "prepare":
             p.add_argument("--test-split", type=float, metavar="F", help="fraction held out (= test_split=F)")
-        if name in ("run", "train", "merge"):
+        if name == "export":
+            from panza.export import STEPS
+
+            p.add_argument("export_step", metavar="STEP", choices=sorted(STEPS),
+                           help=f"what to export: {', '.join(sorted(STEPS))}")
+        if name in ("run", "train", "merge", "export"):
             p.add_argument("--data", metavar="DIR", help="prepared data folder (= user.data_dir=DIR)")
         p.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides")
     return parser
@@ -79,6 +85,23 @@ def _apply_shortcuts(cfg: DictConfig, args: argparse.Namespace) -> None:
             setkey("user.data_dir", getattr(args, flag))
     if getattr(args, "test_split", None) is not None:
         setkey("test_split", args.test_split)
+    if getattr(args, "export_step", None):
+        setkey("export_step", args.export_step)
+    if args.command in ("extract", "prepare"):
+        _default_mailbox(cfg)
+
+
+def _default_mailbox(cfg: DictConfig) -> None:
+    """As in the original, ``<data_dir>/Sent.mbox`` is the mail when no source is given."""
+    from panza.ingest.sources import KINDS
+    from panza.layout import DataLayout
+
+    ingest = cfg.get("ingest") or {}
+    if any(ingest.get(k) for k in KINDS):
+        return
+    sent = DataLayout.from_config(cfg).sent_mbox
+    if sent.is_file():
+        OmegaConf.update(cfg, "ingest.mbox", [str(sent)], force_add=True)
 
 
 def _resolve(target: str) -> Callable[[DictConfig], int | None]:

@@ -22,7 +22,8 @@ PRIMARY = {
     "prepare": "panza_preparation",
     "run": "panza_writer",
     "train": "panza_finetuning",
-    "merge": "panza_finetuning",
+    "merge": "panza_export",
+    "export": "panza_export",
 }
 
 
@@ -41,8 +42,23 @@ def config_dir() -> Path:
 def _register_resolvers() -> None:
     if not OmegaConf.has_resolver("panza_configs"):
         OmegaConf.register_new_resolver("panza_configs", lambda: str(config_dir()))
-    if not OmegaConf.has_resolver("panza_cwd"):
-        OmegaConf.register_new_resolver("panza_cwd", lambda: os.getcwd())
+    if not OmegaConf.has_resolver("panza_workspace"):
+        OmegaConf.register_new_resolver("panza_workspace", lambda: str(workspace()))
+
+
+def workspace(cwd: Path | None = None) -> Path:
+    """Where relative ``data/`` and ``checkpoints/`` live, found as the original Panza found them.
+
+    ``PANZA_WORKSPACE`` when set; the project root when run from a checkout's ``scripts/`` folder
+    (the original's guide runs ``python runner.py …`` there); the current folder otherwise.
+    """
+    env = os.environ.get("PANZA_WORKSPACE")
+    if env:
+        return Path(env).expanduser()
+    here = (cwd or Path.cwd()).resolve()
+    if here.name == "scripts" and (here.parent / "configs" / "base.yaml").is_file():
+        return here.parent
+    return here
 
 
 def parse_bool(value: Any) -> bool | None:

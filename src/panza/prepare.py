@@ -16,9 +16,10 @@ from typing import Any
 
 from omegaconf import DictConfig
 
-from panza.config import cache_dir, data_dir, username
+from panza.config import cache_dir
 from panza.errors import PanzaError
 from panza.jsonl import atomic_open, read_jsonl, write_jsonl
+from panza.layout import DataLayout
 
 SOURCE_KEYS = ("mbox", "maildir", "eml_dir", "takeout")
 
@@ -189,15 +190,12 @@ def main(cfg: DictConfig) -> int:
     from rich.table import Table
 
     console = Console(stderr=True)
-    data = data_dir(cfg)
-    user = username(cfg)
-    clean = data / f"{user}_clean.jsonl"
-    summarized = data / f"{user}_clean_summarized.jsonl"
-    train, test = data / "train.jsonl", data / "test.jsonl"
-    rag = Path(str(cfg.index.dir))
-    raft = Path(str(cfg.index.raft_path))
+    layout = DataLayout.from_config(cfg)
+    data = layout.root
+    clean, summarized, train, test = layout.clean, layout.summarized, layout.train, layout.test
+    rag, raft = layout.rag_dir, layout.raft
     force = bool(cfg.get("force"))
-    state = StageState(data / ".cache" / "prepare_state.json")
+    state = StageState(layout.cache / "prepare_state.json")
     from panza.playback import load_template, model_id
 
     prompt = Path(str(cfg.playback.prompt_path))

@@ -16,7 +16,7 @@ EMBEDDED = "embedded"
 def resolve(name: str | None) -> str:
     """``embedded`` (or empty) -> the packaged all-MiniLM-L6-v2 folder; ids and paths pass through."""
     if not name or str(name).strip().lower() == EMBEDDED:
-        from panza.llm.embedded import embedding_model_path
+        from panza.models.embedded import embedding_model_path
 
         return embedding_model_path()
     return str(name)

@@ -13,12 +13,15 @@ arguments to ``generate``/``stream`` override them per call.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from panza.errors import PanzaError
+
+if TYPE_CHECKING:
+    from panza.models.checkpoint import Checkpoint
 
 Message = dict[str, str]
 Conversation = list[Message]
@@ -48,6 +51,35 @@ class LLM(Protocol):
     def stream(self, messages: Conversation, **sampling: Any) -> Iterator[str]:
         """The completion of one conversation, piece by piece as it is produced."""
         ...
+
+
+@runtime_checkable
+class PrefillCompleter(Protocol):
+    """A backend that can continue a prefilled assistant turn inside the model's own chat format.
+
+    Data playback asks the model to *continue* a fixed opening ("Reply to Anna to"); backends that
+    render the chat template themselves (llama.cpp, transformers/PEFT) offer this. Callers check
+    ``isinstance(llm, PrefillCompleter)`` and fall back to a plain chat request otherwise.
+    """
+
+    def complete_chat(self, batch: list[Conversation], prefills: list[str], **sampling: Any) -> list[str]:
+        """For each conversation, ``prefill`` followed by the model's continuation of it."""
+        ...
+
+
+def cut_at_stop(text: str, stop: Sequence[str], *, strip: bool = True) -> str:
+    """``text`` up to the first stop string (some engines keep the matched stop string in the output)."""
+    cut = min((i for i in (text.find(st) for st in stop if st) if i >= 0), default=-1)
+    if cut < 0:
+        return text
+    return text[:cut].rstrip() if strip else text[:cut]
+
+
+def join_prefill(prefill: str, continuation: str) -> str:
+    """A prefill and its continuation as one text, with a space between words."""
+    if not continuation[:1].isspace() and continuation[:1] not in ",.;:!?":
+        continuation = " " + continuation
+    return prefill + continuation
 
 
 @dataclass(frozen=True)
@@ -102,11 +134,36 @@ def plain(cfg: Any) -> dict[str, Any]:
     return {k: (plain(v) if isinstance(v, Mapping) else v) for k, v in dict(cfg).items()}
 
 
-def load_llm(llm_cfg: Any, *, checkpoint: str | None = None, cache_dir: Path | str | None = None) -> LLM:
+def backend_for(llm_cfg: dict[str, Any], checkpoint: Checkpoint | None) -> dict[str, Any]:
+    """The configured backend, or the one that can run ``checkpoint`` when the configured one cannot.
+
+    The default backend is llama.cpp, but training produces Hugging Face folders: ``panza run
+    checkpoint=latest`` should just work, so such a checkpoint moves the run to transformers (a full
+    model) or peft (an adapter) — unless the run holds an exported GGUF, which llama.cpp runs fastest.
+    """
+    if checkpoint is None:
+        return llm_cfg
+    backend = llm_cfg.get("backend")
+    new = backend
+    if backend == "llamacpp" and checkpoint.gguf_file is None:
+        new = "peft" if checkpoint.is_adapter else "transformers"
+    elif backend == "transformers" and checkpoint.is_adapter:
+        new = "peft"
+    if new == backend:
+        return llm_cfg
+    import logging
+
+    logging.getLogger("panza.llm").info(
+        "checkpoint %s is a Hugging Face %s: using the %s backend", checkpoint.path,
+        "adapter" if checkpoint.is_adapter else "model", new)
+    return {**llm_cfg, "backend": new}
+
+
+def load_llm(llm_cfg: Any, *, checkpoint: Checkpoint | None = None, cache_dir: Path | str | None = None) -> LLM:
     """Build the backend named by ``llm_cfg.backend``.
 
-    ``checkpoint`` is a trained model folder (transformers: a full/merged model; peft: an adapter
-    folder; llamacpp: a GGUF file or a folder holding one) that replaces the configured model.
+    ``checkpoint`` is a trained model that replaces the configured one (transformers: a full or
+    merged model; peft: a LoRA or RoSA adapter; llamacpp: a GGUF file, or a run holding one).
     """
     cfg = plain(llm_cfg)
     name = str(cfg.get("backend") or "").strip()
@@ -117,7 +174,7 @@ def load_llm(llm_cfg: Any, *, checkpoint: str | None = None, cache_dir: Path | s
         )
     module, cls_name = BACKENDS[name].split(":")
     cls = getattr(importlib.import_module(module), cls_name)
-    return cls.from_config(cfg, checkpoint=checkpoint, cache_dir=cache_dir)
+    return cls.from_config(cfg, checkpoint=checkpoint, cache_dir=cache_dir)  # type: ignore[no-any-return]
 
 
 def check_conversation(messages: Conversation) -> Conversation:

@@ -2,81 +2,30 @@
 
 Batches are left-padded so every row's new tokens start at the same position; prompts are
 rendered with the model's own chat template (``add_generation_prompt=True``), exactly as the
-training side renders them (see :mod:`panza.write.prompting`).
+training side renders them (see :mod:`panza.prompt`).
 """
 
 from __future__ import annotations
 
-import contextlib
-import json
 import logging
 import threading
-import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from panza.errors import PanzaError
-from panza.llm.base import Conversation, Sampling, check_conversation
-from panza.llm.embedded import resolve_model
-
-
-@contextlib.contextmanager
-def quiet_peft() -> Iterator[None]:
-    """PEFT (0.21) reads transformers' deprecated ``is_gradient_checkpointing``: hide that one warning."""
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
-        yield
+from panza.llm.base import Conversation, Sampling, check_conversation, cut_at_stop, join_prefill
+from panza.models.checkpoint import Checkpoint
+from panza.models.loading import (
+    adapter_base,
+    load_adapter,
+    load_causal_lm,
+    load_tokenizer,
+    model_path,
+    pick_dtype,
+)
 
 log = logging.getLogger(__name__)
-
-
-def _looks_like_path(name: str) -> bool:
-    return name.startswith(("/", ".", "~")) or Path(name).expanduser().exists() or name.count("/") > 1
-
-
-def _check_model_ref(name: str, key: str) -> None:
-    if _looks_like_path(name) and not Path(name).expanduser().exists():
-        raise PanzaError(
-            f"model path {name} does not exist; fix {key} (a model folder, a Hugging Face id or 'embedded')"
-        )
-
-
-def _pick_dtype(torch: Any, dtype: str | None, cuda: bool) -> Any:
-    if dtype in (None, "", "auto"):
-        return torch.bfloat16 if cuda else torch.float32
-    try:
-        return {
-            "float32": torch.float32,
-            "fp32": torch.float32,
-            "bfloat16": torch.bfloat16,
-            "bf16": torch.bfloat16,
-            "float16": torch.float16,
-            "fp16": torch.float16,
-        }[str(dtype)]
-    except KeyError:
-        raise PanzaError(
-            f"unknown dtype {dtype!r} (writer.llm.dtype): use auto, float32, bfloat16 or float16"
-        ) from None
-
-
-def load_tokenizer(path: str) -> Any:
-    """The model's tokenizer set up for batched generation (left padding, a pad token)."""
-    from transformers import AutoTokenizer
-
-    try:
-        tok = AutoTokenizer.from_pretrained(path)
-    except (OSError, ValueError) as e:
-        raise PanzaError(f"cannot load a tokenizer from {path}: {str(e).splitlines()[0]}") from None
-    tok.padding_side = "left"
-    if tok.pad_token is None:
-        tok.pad_token = tok.eos_token
-    if not getattr(tok, "chat_template", None):
-        raise PanzaError(
-            f"model {path} has no chat template: pick an instruct/chat model, or add a "
-            "'chat_template' to its tokenizer_config.json"
-        )
-    return tok
 
 
 class TransformersLLM:
@@ -94,29 +43,24 @@ class TransformersLLM:
     # ---- construction -------------------------------------------------------------------------
     @classmethod
     def from_config(
-        cls, cfg: dict[str, Any], *, checkpoint: str | None = None, cache_dir: Path | str | None = None
+        cls, cfg: dict[str, Any], *, checkpoint: Checkpoint | None = None, cache_dir: Path | str | None = None
     ) -> TransformersLLM:
-        name = str(checkpoint or cfg.get("model") or "embedded")
-        key = "checkpoint" if checkpoint else "writer.llm.model"
-        _check_model_ref(name, key)
-        path = resolve_model(name, cache_dir)
-        if (Path(path) / "adapter_config.json").is_file():
+        if checkpoint is not None and checkpoint.is_adapter:
             raise PanzaError(
-                f"{path} holds a LoRA/PEFT adapter, not a full model: use writer/llm=peft "
+                f"{checkpoint.path} holds a LoRA/RoSA adapter, not a full model: use writer/llm=peft "
                 "(or merge it first with `panza merge`)"
             )
-        tok = load_tokenizer(path)
-        model = load_causal_lm(path, cfg)
-        return cls(
-            model,
-            tok,
-            Sampling.from_config(cfg.get("sampling")),
-            batch_size=cfg.get("batch_size", 8),
-            name=path,
-        )
+        if checkpoint is not None:
+            path = str(checkpoint.path)
+        else:
+            path = model_path(str(cfg.get("model") or "embedded"), cache_dir, key="writer.llm.model")
+        tok = load_tokenizer(path, for_generation=True)
+        model = _to_device(load_model(path, cfg), cfg)
+        return cls(model, tok, Sampling.from_config(cfg.get("sampling")), batch_size=cfg.get("batch_size", 8),
+                   name=path)
 
     # ---- generation ---------------------------------------------------------------------------
-    def render(self, messages: Conversation) -> str:
+    def prompt_text(self, messages: Conversation) -> str:
         """The prompt text the model sees for ``messages`` (chat template + generation prompt)."""
         check_conversation(messages)
         return self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
@@ -144,8 +88,8 @@ class TransformersLLM:
 
         return StoppingCriteriaList([LoopStop(self.tokenizer, enc["input_ids"].shape[1])])
 
-    def _encode(self, batch: list[Conversation]) -> Any:
-        texts = [self.render(m) for m in batch]
+    def _encode(self, batch: list[Conversation], prefills: list[str] | None = None) -> Any:
+        texts = [self.prompt_text(m) + (p if prefills else "") for m, p in zip(batch, prefills or batch, strict=True)]
         # The chat template already holds any BOS token; adding special tokens again would double it.
         enc = self.tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False)
         return enc.to(self.model.device)
@@ -163,7 +107,22 @@ class TransformersLLM:
                 ids = self.model.generate(**enc, **self._gen_kwargs(s), stopping_criteria=self._loop_stop(enc))
             new = ids[:, enc["input_ids"].shape[1] :]
             out.extend(t.strip() for t in self.tokenizer.batch_decode(new, skip_special_tokens=True))
-        return [_cut_at_stop(t, s.stop) for t in out]
+        return [cut_at_stop(t, s.stop) for t in out]
+
+    def complete_chat(self, batch: list[Conversation], prefills: list[str], **sampling: Any) -> list[str]:
+        """Continue each chat's assistant turn from ``prefill``: prefill + continuation."""
+        import torch
+
+        s = self.sampling.with_overrides(**sampling)
+        if s.seed is not None:
+            torch.manual_seed(s.seed)
+        out: list[str] = []
+        for i in range(0, len(batch), self.batch_size):
+            enc = self._encode(batch[i : i + self.batch_size], prefills[i : i + self.batch_size])
+            with torch.inference_mode():
+                ids = self.model.generate(**enc, **self._gen_kwargs(s))
+            out.extend(self.tokenizer.batch_decode(ids[:, enc["input_ids"].shape[1] :], skip_special_tokens=True))
+        return [join_prefill(p, cut_at_stop(t, s.stop, strip=False)) for p, t in zip(prefills, out, strict=True)]
 
     def stream(self, messages: Conversation, **sampling: Any) -> Iterator[str]:
         import torch
@@ -193,108 +152,49 @@ class TransformersLLM:
             raise errors[0]
 
 
-def _cut_at_stop(text: str, stop: tuple[str, ...]) -> str:
-    """HF keeps the matched stop string in the output; the other backends do not."""
-    cut = min((i for i in (text.find(st) for st in stop if st) if i >= 0), default=-1)
-    return text[:cut].rstrip() if cut >= 0 else text
-
-
-def load_causal_lm(path: str, cfg: dict[str, Any]) -> Any:
-    """Load a causal LM for inference on the best device, with a clear one-line error."""
-    import torch
-    from transformers import AutoModelForCausalLM
-
-    cuda = torch.cuda.is_available() and str(cfg.get("device", "auto")) != "cpu"
-    kw: dict[str, Any] = {"dtype": _pick_dtype(torch, cfg.get("dtype"), cuda)}
-    if cfg.get("load_in_4bit"):
-        if not cuda:
-            raise PanzaError("writer.llm.load_in_4bit needs a CUDA GPU; set it to false on CPU")
-        from transformers import BitsAndBytesConfig
-
-        kw["quantization_config"] = BitsAndBytesConfig(
-            load_in_4bit=True,
-            bnb_4bit_compute_dtype=torch.bfloat16,
-            bnb_4bit_quant_type="nf4",
-            bnb_4bit_use_double_quant=True,
-        )
-        kw["device_map"] = "auto"
-    try:
-        model = AutoModelForCausalLM.from_pretrained(path, **kw)
-    except (OSError, ValueError) as e:
-        raise PanzaError(f"cannot load model {path}: {str(e).splitlines()[0]}") from None
-    if cuda and not cfg.get("load_in_4bit"):
-        model = model.to("cuda")
+def load_model(path: str, cfg: dict[str, Any]) -> Any:
+    """A causal LM for inference: dtype and 4-bit from the backend config, eval mode."""
+    cuda = _use_cuda(cfg)
+    if cfg.get("load_in_4bit") and not cuda:
+        raise PanzaError("writer.llm.load_in_4bit needs a CUDA GPU; set it to false on CPU")
+    model = load_causal_lm(path, dtype=pick_dtype(cfg.get("dtype"), cuda), load_in_4bit=bool(cfg.get("load_in_4bit")))
     model.eval()
     return model
 
 
+def _use_cuda(cfg: dict[str, Any]) -> bool:
+    import torch
+
+    return torch.cuda.is_available() and str(cfg.get("device", "auto")) != "cpu"
+
+
+def _to_device(model: Any, cfg: dict[str, Any]) -> Any:
+    if _use_cuda(cfg) and not cfg.get("load_in_4bit"):
+        model = model.to("cuda")
+    return model
+
+
 class PeftLLM(TransformersLLM):
-    """A base model plus a LoRA/PEFT adapter (``checkpoint`` = the adapter folder)."""
+    """A base model plus a trained LoRA or RoSA adapter (``checkpoint`` = the run folder)."""
 
     @classmethod
     def from_config(
-        cls, cfg: dict[str, Any], *, checkpoint: str | None = None, cache_dir: Path | str | None = None
+        cls, cfg: dict[str, Any], *, checkpoint: Checkpoint | None = None, cache_dir: Path | str | None = None
     ) -> PeftLLM:
-        adapter = checkpoint or cfg.get("adapter")
-        if not adapter:
+        if checkpoint is None and cfg.get("adapter"):
+            checkpoint = Checkpoint.from_path(str(cfg["adapter"]))
+        if checkpoint is None:
             raise PanzaError(
                 "the peft backend needs an adapter folder: checkpoint=<run dir> (or writer.llm.adapter=<dir>)"
             )
-        adapter_dir = Path(str(adapter)).expanduser()
-        from panza.train.rosa import is_rosa_dir
-
-        # RoSA (LoRA + sparse adapter) has its own loader; generation is the same code either way.
-        load = _load_rosa if is_rosa_dir(adapter_dir) else _load_peft
-        model, tok, name = load(adapter_dir, cfg, cache_dir)
-        return cls(
-            model,
-            tok,
-            Sampling.from_config(cfg.get("sampling")),
-            batch_size=cfg.get("batch_size", 8),
-            name=name,
-        )
-
-
-def _load_rosa(adapter_dir: Path, cfg: dict[str, Any], cache_dir: Path | str | None) -> tuple[Any, Any, str]:
-    import torch
-
-    from panza.train.rosa import load_rosa_model
-
-    model = load_rosa_model(adapter_dir, cache_dir=cache_dir)
-    if torch.cuda.is_available() and str(cfg.get("device", "auto")) != "cpu":
-        model = model.to("cuda")
-    has_tok = (adapter_dir / "tokenizer_config.json").is_file()
-    tok = load_tokenizer(str(adapter_dir) if has_tok else str(model.config.name_or_path))
-    return model, tok, f"rosa:{adapter_dir}"
-
-
-def _load_peft(adapter_dir: Path, cfg: dict[str, Any], cache_dir: Path | str | None) -> tuple[Any, Any, str]:
-    conf_file = adapter_dir / "adapter_config.json"
-    if not conf_file.is_file():
-        raise PanzaError(
-            f"{adapter_dir} has no adapter_config.json; point checkpoint= at a PEFT adapter "
-            "folder (or use writer/llm=transformers for a full model)"
-        )
-    try:
-        adapter_conf = json.loads(conf_file.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as e:
-        raise PanzaError(f"{conf_file}: unreadable ({e}); re-save the adapter") from None
-    base = adapter_conf.get("base_model_name_or_path")
-    if not base or (_looks_like_path(base) and not Path(base).expanduser().exists()):
-        base = cfg.get("model") or "embedded"  # adapters trained elsewhere: fall back to the config
-    _check_model_ref(str(base), "writer.llm.model")
-    base_path = resolve_model(str(base), cache_dir)
-    tok_src = str(adapter_dir) if (adapter_dir / "tokenizer_config.json").is_file() else base_path
-    tok = load_tokenizer(tok_src)
-    model = load_causal_lm(base_path, cfg)
-    from peft import PeftModel
-
-    try:
-        with quiet_peft():
-            model = PeftModel.from_pretrained(model, str(adapter_dir))
-    except (OSError, ValueError, RuntimeError) as e:
-        raise PanzaError(
-            f"cannot apply adapter {adapter_dir} to {base_path}: {str(e).splitlines()[0]}"
-        ) from None
-    model.eval()
-    return model, tok, f"{base_path}+{adapter_dir}"
+        if not checkpoint.is_adapter:
+            raise PanzaError(
+                f"{checkpoint.path} has no adapter_config.json or rosa_config.json; point checkpoint= at an "
+                "adapter folder (or use writer/llm=transformers for a full model)"
+            )
+        base = adapter_base(checkpoint, cfg.get("model"))
+        base_path = model_path(base, cache_dir, key="writer.llm.model")
+        tok = load_tokenizer(str(checkpoint.tokenizer_dir or base_path), for_generation=True)
+        model = _to_device(load_adapter(load_model(base_path, cfg), checkpoint, base_path), cfg)
+        return cls(model, tok, Sampling.from_config(cfg.get("sampling")), batch_size=cfg.get("batch_size", 8),
+                   name=f"{checkpoint.kind}:{base_path}+{checkpoint.path}")

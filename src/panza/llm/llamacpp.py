@@ -13,10 +13,13 @@ import os
 import weakref
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from panza.errors import PanzaError
-from panza.llm.base import Conversation, PromptTooLong, Sampling, check_conversation
+from panza.llm.base import Conversation, PromptTooLong, Sampling, check_conversation, join_prefill
+
+if TYPE_CHECKING:
+    from panza.models.checkpoint import Checkpoint
 
 
 def physical_cores() -> int:
@@ -92,6 +95,7 @@ class LlamaCppLLM:
             ) from None
         self.model_path = model_path
         self.sampling = sampling
+        self._render: Any = None  # the chat renderer for complete_chat, built on first use
         kw: dict[str, Any] = {
             "model_path": str(model_path),
             "n_ctx": int(n_ctx),
@@ -119,14 +123,14 @@ class LlamaCppLLM:
 
     @classmethod
     def from_config(
-        cls, cfg: dict[str, Any], *, checkpoint: str | None = None, cache_dir: Path | str | None = None
+        cls, cfg: dict[str, Any], *, checkpoint: Checkpoint | None = None, cache_dir: Path | str | None = None
     ) -> LlamaCppLLM:
         if checkpoint:
-            path = find_gguf(checkpoint, "checkpoint")
+            path = checkpoint.gguf_file or find_gguf(checkpoint.path, "checkpoint")
         elif cfg.get("model_path"):
             path = find_gguf(cfg["model_path"], "writer.llm.model_path")
         else:
-            from panza.llm.embedded import gguf_path
+            from panza.models.embedded import gguf_path
 
             path = gguf_path()
         return cls(
@@ -182,3 +186,43 @@ class LlamaCppLLM:
             piece = chunk["choices"][0]["delta"].get("content")
             if piece:
                 yield piece
+
+    def complete_chat(self, batch: list[Conversation], prefills: list[str], **sampling: Any) -> list[str]:
+        """Continue each chat's assistant turn from ``prefill`` (rendered with the GGUF's own template)."""
+        kw = sampling_kwargs(self.sampling.with_overrides(**sampling))
+        if self._render is None:
+            self._render = chat_renderer(self.llama)
+        out = []
+        for messages, prefill in zip(batch, prefills, strict=True):
+            prompt, stop = self._render(check_conversation(messages))
+            res = self.llama.create_completion(prompt=prompt + prefill, **{**kw, "stop": (kw["stop"] or []) + stop})
+            out.append(join_prefill(prefill, res["choices"][0].get("text") or ""))
+        return out
+
+
+def chat_renderer(llama: Any) -> Any:
+    """``render(messages) -> (prompt, stop strings)`` with the GGUF's own chat template, as llama.cpp's
+    chat API renders it (ChatML for a GGUF without a template, the most common convention)."""
+    from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+    template = (getattr(llama, "metadata", None) or {}).get("tokenizer.chat_template")
+    if not template:
+
+        def chatml(messages: Conversation) -> tuple[str, list[str]]:
+            body = "".join(f"<|im_start|>{m['role']}\n{m['content']}<|im_end|>\n" for m in messages)
+            return body + "<|im_start|>assistant\n", ["<|im_end|>"]
+
+        return chatml
+
+    def text(token: int) -> str:
+        return llama.detokenize([token], special=True).decode("utf-8", "replace") if token >= 0 else ""
+
+    fmt = Jinja2ChatFormatter(template, eos_token=text(llama.token_eos()), bos_token=text(llama.token_bos()),
+                              add_generation_prompt=True)
+
+    def render(messages: Conversation) -> tuple[str, list[str]]:
+        res = fmt(messages=messages)
+        stop = res.stop if isinstance(res.stop, list) else [res.stop] if res.stop else []
+        return res.prompt, stop
+
+    return render

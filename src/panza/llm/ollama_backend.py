@@ -12,10 +12,13 @@ import json
 import logging
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from panza.errors import PanzaError
 from panza.llm.base import Conversation, Sampling, check_conversation
+
+if TYPE_CHECKING:
+    from panza.models.checkpoint import Checkpoint
 
 log = logging.getLogger(__name__)
 
@@ -69,17 +72,17 @@ class OllamaLLM:
 
     @classmethod
     def from_config(
-        cls, cfg: dict[str, Any], *, checkpoint: str | None = None, cache_dir: Path | str | None = None
+        cls, cfg: dict[str, Any], *, checkpoint: Checkpoint | None = None, cache_dir: Path | str | None = None
     ) -> OllamaLLM:
         from panza.llm.llamacpp import find_gguf
 
         gguf: Path | None
         if checkpoint:
-            gguf = find_gguf(checkpoint, "checkpoint")
+            gguf = checkpoint.gguf_file or find_gguf(checkpoint.path, "checkpoint")
         elif cfg.get("gguf_path"):
             gguf = find_gguf(cfg["gguf_path"], "writer.llm.gguf_path")
         elif cfg.get("create_model", True):
-            from panza.llm.embedded import gguf_path
+            from panza.models.embedded import gguf_path
 
             gguf = gguf_path()
         else:

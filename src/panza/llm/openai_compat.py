@@ -10,10 +10,13 @@ import os
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from panza.errors import PanzaError
 from panza.llm.base import Conversation, Sampling, check_conversation
+
+if TYPE_CHECKING:
+    from panza.models.checkpoint import Checkpoint
 
 
 def request_kwargs(s: Sampling) -> dict[str, Any]:
@@ -59,12 +62,12 @@ class OpenAILLM:
 
     @classmethod
     def from_config(
-        cls, cfg: dict[str, Any], *, checkpoint: str | None = None, cache_dir: Path | str | None = None
+        cls, cfg: dict[str, Any], *, checkpoint: Checkpoint | None = None, cache_dir: Path | str | None = None
     ) -> OpenAILLM:
         base_url = cfg.get("base_url") or os.environ.get("OPENAI_BASE_URL") or "http://127.0.0.1:8000/v1"
         key_env = cfg.get("api_key_env") or "OPENAI_API_KEY"
         api_key = cfg.get("api_key") or os.environ.get(key_env)
-        model = str(checkpoint or cfg.get("model") or "default")
+        model = str(checkpoint.path if checkpoint else cfg.get("model") or "default")
         llm = cls(
             model,
             str(base_url),

@@ -1,7 +1,7 @@
 """Data playback: one short instruction per email, written by a (small, local) summarizer LLM."""
 
 from panza.playback.cache import PlaybackCache
-from panza.playback.runner import (
+from panza.playback.playback import (
     Playback,
     PlaybackSettings,
     PlaybackStats,

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from statistics import mean
 from typing import Any
 
-from panza.playback import text as T
+from panza.playback import instructions as T
 
 
 def _rouge_l(pred: str, ref: str) -> float | None:

@@ -18,6 +18,7 @@ from typing import Any
 
 from panza.errors import PanzaError
 from panza.jsonl import read_jsonl
+from panza.train.options import TrainOptions
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +57,7 @@ class BuildStats:
         return d
 
 
-def render(tokenizer: Any, messages: list[dict[str, str]], target: str) -> tuple[list[int], int]:
+def tokenize_example(tokenizer: Any, messages: list[dict[str, str]], target: str) -> tuple[list[int], int]:
     """Token ids of prompt + assistant ``target`` and the prompt length.
 
     The prompt is the chat rendered with ``add_generation_prompt=True`` (what inference feeds the
@@ -72,12 +73,6 @@ def render(tokenizer: Any, messages: list[dict[str, str]], target: str) -> tuple
     p_ids = tokenizer(prompt, add_special_tokens=False)["input_ids"]
     c_ids = tokenizer(full[len(prompt):], add_special_tokens=False)["input_ids"]
     return list(p_ids) + list(c_ids), len(p_ids)
-
-
-def check_chat_template(tokenizer: Any, model_name: str) -> None:
-    if not getattr(tokenizer, "chat_template", None):
-        raise PanzaError(f"base model {model_name} has no chat template: pick an instruct/chat model (e.g. "
-                         "model=embedded) or add a 'chat_template' to its tokenizer_config.json")
 
 
 MessagesFn = Callable[..., list[dict[str, str]]]
@@ -96,7 +91,7 @@ def build_example(tokenizer: Any, build_messages: MessagesFn, preambles: Any, in
 
     def try_(pre: Any, rag: Sequence[str], thr: Sequence[str]) -> tuple[list[int], int]:
         msgs = build_messages(instruction, pre, rag_emails=rag, thread=thr)
-        return render(tokenizer, msgs, email)
+        return tokenize_example(tokenizer, msgs, email)
 
     ids, n = try_(preambles, rag_emails, thread)
     if len(ids) <= max_len:
@@ -206,3 +201,122 @@ def collate(examples: Sequence[Example], pad_id: int) -> tuple[Any, Any]:
         ids[row, :len(t)] = t
         labels[row, e.n_prompt:len(t)] = t[e.n_prompt:]
     return ids, labels
+
+
+# ---- what one training run reads: examples, per-epoch RAFT draw, steps and passes ----------------------
+
+MIN_EMAILS = 50
+
+
+@dataclass
+class Prepared:
+    """Tokenized training material: per record a plain and (RAFT) a with-RAG variant."""
+
+    plain: list[Any]
+    with_rag: list[Any | None]
+    test: list[Any]
+    stats: Any
+    test_stats: Any
+
+
+def prepare_examples(cfg: Any, opts: TrainOptions, tokenizer: Any) -> Prepared:
+    """Read train/test/raft JSONL from the data folder and tokenize with the inference prompt builder."""
+    from panza.layout import DataLayout
+    from panza.prompt import build_messages, load_preambles
+
+    layout = DataLayout.from_config(cfg)
+    train_path = layout.train
+    if not train_path.is_file():
+        raise PanzaError(f"no training data: {train_path} not found; run `panza prepare` first or pass "
+                         "--data <prepared folder>")
+    stats = BuildStats()
+    records = load_records(train_path, stats)
+    if not records:
+        raise PanzaError(f"{train_path} has no usable training examples (need 'summary' and 'email' in each "
+                         "record); run `panza prepare` again")
+    if len(records) < MIN_EMAILS:
+        log.warning("only %d training emails in %s: the tuning guide recommends 128-1000; expect a weak "
+                    "style match (add more sent mail and run `panza prepare` again)", len(records), train_path)
+    pre = load_preambles(cfg)
+    related: list[list[str]] = [[] for _ in records]
+    if opts.rag_enabled:
+        raft = layout.raft
+        if not raft.is_file():
+            log.warning("rag.enabled=true but %s is missing: training without RAG context (run `panza "
+                        "prepare` with the index enabled to create it)", raft)
+        else:
+            pool = {str(r["message_id"]): r["email"] for r in records if r.get("message_id") is not None}
+            test_path = layout.test
+            if test_path.is_file():
+                for r in read_jsonl(test_path):
+                    if r.get("message_id") is not None and isinstance(r.get("email"), str):
+                        pool.setdefault(str(r["message_id"]), r["email"])
+            related = load_raft(raft, records, pool, opts.rag_num_emails)
+    plain, with_rag = [], []
+    for i, r in enumerate(records):
+        ex = build_example(tokenizer, build_messages, pre, r["summary"], r["email"], thread=r["thread"],
+                           max_len=opts.max_seq_len, record=i, stats=stats)
+        if ex is None:
+            continue
+        rag_ex = None
+        if related[i]:
+            rag_ex = build_example(tokenizer, build_messages, pre, r["summary"], r["email"],
+                                   rag_emails=related[i], thread=r["thread"], max_len=opts.max_seq_len,
+                                   record=i, stats=stats)
+        plain.append(ex)
+        with_rag.append(rag_ex)
+    stats.used = len(plain)
+    if not plain:
+        raise PanzaError(f"every training email is longer than finetuning.max_seq_len={opts.max_seq_len} "
+                         "tokens; raise it")
+    test_stats = BuildStats()
+    test: list[Any] = []
+    test_path = layout.test
+    if test_path.is_file():
+        for i, r in enumerate(load_records(test_path, test_stats)):
+            ex = build_example(tokenizer, build_messages, pre, r["summary"], r["email"], thread=r["thread"],
+                               max_len=opts.max_seq_len, record=i, stats=test_stats)
+            if ex is not None:
+                test.append(ex)
+        test_stats.used = len(test)
+    return Prepared(plain, with_rag, test, stats, test_stats)
+
+
+def epoch_examples(prep: Prepared, opts: TrainOptions, epoch: int) -> list[Any]:
+    """This epoch's examples: each uses its RAG variant with probability ``rag.prob`` (RAFT)."""
+    rng = random.Random(f"{opts.seed}-raft-{epoch}")
+    out = []
+    for ex, rag_ex in zip(prep.plain, prep.with_rag, strict=True):
+        use = rag_ex is not None and rng.random() < opts.rag_prob
+        out.append(rag_ex if use else ex)
+    return out
+
+
+def epoch_steps(examples: list[Any], opts: TrainOptions, epoch: int) -> list[list[list[int]]]:
+    """Optimizer steps of this epoch, each a list of micro-batches (lists of example indices)."""
+    rng = random.Random(f"{opts.seed}-order-{epoch}")
+    lengths = [len(e.input_ids) for e in examples]
+    batches = length_batches(lengths, opts.batch_size, rng)
+    ga = opts.gradient_accumulation
+    return [[mb for b in batches[i:i + ga] for mb in split_by_tokens(b, lengths, opts.micro_batch_tokens)]
+            for i in range(0, len(batches), ga)]
+
+
+def split_by_tokens(batch: list[int], lengths: list[int], budget: int) -> list[list[int]]:
+    """Split a batch into forward passes of at most ``budget`` padded tokens (one example at least).
+
+    Why: without gradient checkpointing, activation memory grows with the tokens of one forward
+    pass; bounding them keeps memory flat while the optimizer still sees the whole batch (the
+    gradients of the passes add up, and the loss is normalised over the whole step).
+    """
+    if budget <= 0:
+        return [batch]
+    out: list[list[int]] = []
+    cur: list[int] = []
+    for i in sorted(batch, key=lambda j: lengths[j]):
+        if cur and lengths[i] * (len(cur) + 1) > budget:  # ascending: the newest example sets the width
+            out.append(cur)
+            cur = []
+        cur.append(i)
+    out.append(cur)
+    return out

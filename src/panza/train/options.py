@@ -88,11 +88,19 @@ class TrainOptions:
         return round(self.warmup * total_steps)
 
 
+_REQUIRED = object()
+
+
 def _num(ft: Any, key: str, kind: type, *, lo: float | None = None, hi: float | None = None,
-         default: Any = None, prefix: str = "finetuning") -> Any:
-    raw = ft.get(key, default) if hasattr(ft, "get") else default
+         default: Any = _REQUIRED, prefix: str = "finetuning") -> Any:
+    """``ft[key]`` as ``kind`` within ``lo..hi``. Defaults live in the YAML files only: a key missing
+    from the composed config is an error, unless the caller names what it falls back to (``default``)."""
+    raw = ft.get(key) if hasattr(ft, "get") else None
     if raw is None:
-        return None
+        if default is _REQUIRED:
+            raise PanzaError(f"{prefix}.{key} is not set; it is defined in configs/finetuning/*.yaml "
+                             f"(restore it there, or pass {prefix}.{key}=VALUE)")
+        return default
     try:
         val = kind(raw)
     except (TypeError, ValueError):
@@ -111,72 +119,77 @@ def from_config(cfg: Any) -> TrainOptions:
     method = str(ft.get("method", "")).lower()
     if method not in METHODS:
         raise PanzaError(f"finetuning.method={method!r}: use finetuning=lora, finetuning=rosa or finetuning=full")
-    duration = parse_duration(ft.get("max_duration", "3ep"))
+    duration = parse_duration(_req(ft, "max_duration"))
     if ft.get("num_epochs") is not None:
         duration = Duration(_num(ft, "num_epochs", int, lo=1), "ep")
-    precision = str(ft.get("precision", "auto")).lower()
+    precision = str(_req(ft, "precision")).lower()
     if precision not in PRECISIONS:
         raise PanzaError(f"finetuning.precision={precision!r}: use one of {', '.join(PRECISIONS)}")
-    betas = tuple(float(b) for b in (ft.get("betas") or (0.9, 0.999)))
+    betas = tuple(float(b) for b in _req(ft, "betas"))
     if len(betas) != 2:
         raise PanzaError("finetuning.betas needs two numbers, e.g. [0.9,0.999]")
     adapter = AdapterOptions()
     if method == "lora":
         lo = ft.get("lora") or {}
         adapter = AdapterOptions(
-            r=_num(lo, "r", int, lo=1, default=8, prefix="finetuning.lora"),
-            alpha=_num(lo, "lora_alpha", float, lo=0, default=16, prefix="finetuning.lora"),
-            dropout=_num(lo, "lora_dropout", float, lo=0, hi=1, default=0.05, prefix="finetuning.lora"),
-            target_modules=_targets(lo.get("target_modules", "all-linear")),
+            r=_num(lo, "r", int, lo=1, prefix="finetuning.lora"),
+            alpha=_num(lo, "lora_alpha", float, lo=0, prefix="finetuning.lora"),
+            dropout=_num(lo, "lora_dropout", float, lo=0, hi=1, prefix="finetuning.lora"),
+            target_modules=_targets(_req(lo, "target_modules", "finetuning.lora")),
         )
     elif method == "rosa":
         ro = ft.get("rosa") or {}
-        mode = str(ro.get("grad_acc_mode", "mean_squared"))
+        mode = str(_req(ro, "grad_acc_mode", "finetuning.rosa"))
         if mode not in ("mean_squared", "mean"):
             raise PanzaError(f"finetuning.rosa.grad_acc_mode={mode!r}: use mean_squared or mean")
         adapter = AdapterOptions(
-            r=_num(ro, "lora_r", int, lo=0, default=8, prefix="finetuning.rosa"),
-            alpha=_num(ro, "lora_alpha", float, lo=0, default=16, prefix="finetuning.rosa"),
-            dropout=_num(ro, "lora_dropout", float, lo=0, hi=1, default=0.05, prefix="finetuning.rosa"),
-            target_modules=_targets(ro.get("target_modules", "all-linear")),
+            r=_num(ro, "lora_r", int, lo=0, prefix="finetuning.rosa"),
+            alpha=_num(ro, "lora_alpha", float, lo=0, prefix="finetuning.rosa"),
+            dropout=_num(ro, "lora_dropout", float, lo=0, hi=1, prefix="finetuning.rosa"),
+            target_modules=_targets(_req(ro, "target_modules", "finetuning.rosa")),
             lora_lr=_num(ro, "lora_lr", float, lo=0, default=ft.get("lr"), prefix="finetuning.rosa"),
-            density=_num(ro, "spa_d", float, lo=0, hi=1, default=0.01, prefix="finetuning.rosa"),
-            mask_warmup_steps=_num(ro, "mask_warmup_steps", int, lo=0, default=8, prefix="finetuning.rosa"),
+            density=_num(ro, "spa_d", float, lo=0, hi=1, prefix="finetuning.rosa"),
+            mask_warmup_steps=_num(ro, "mask_warmup_steps", int, lo=0, prefix="finetuning.rosa"),
             grad_acc_mode=mode,
         )
         if adapter.r == 0 and adapter.density == 0:
             raise PanzaError("finetuning.rosa: lora_r=0 and spa_d=0 leave nothing to train")
     rag = cfg.get("rag") or {}
-    resume = ft.get("resume", "auto")
+    resume = _req(ft, "resume")
     return TrainOptions(
         method=method,
-        lr=_num(ft, "lr", float, lo=0, default=1e-5),
+        lr=_num(ft, "lr", float, lo=0),
         duration=duration,
-        batch_size=_num(ft, "batch_size", int, lo=1, default=8),
-        gradient_accumulation=_num(ft, "gradient_accumulation", int, lo=1, default=1),
-        warmup=_num(ft, "warmup", float, lo=0, default=0),
-        seed=_num(ft, "seed", int, default=cfg.get("seed", 42)),
-        max_seq_len=_num(ft, "max_seq_len", int, lo=16, default=512),
+        batch_size=_num(ft, "batch_size", int, lo=1),
+        gradient_accumulation=_num(ft, "gradient_accumulation", int, lo=1),
+        warmup=_num(ft, "warmup", float, lo=0),
+        seed=_num(ft, "seed", int),
+        max_seq_len=_num(ft, "max_seq_len", int, lo=16),
         precision=precision,
-        weight_decay=_num(ft, "weight_decay", float, lo=0, default=0.0),
+        weight_decay=_num(ft, "weight_decay", float, lo=0),
         betas=(betas[0], betas[1]),
-        eps=_num(ft, "eps", float, lo=0, default=1e-8),
-        max_grad_norm=_num(ft, "max_grad_norm", float, lo=0, default=1.0),
-        num_cpu_threads=_num(ft, "num_cpu_threads", int, lo=0, default=0),
+        eps=_num(ft, "eps", float, lo=0),
+        max_grad_norm=_num(ft, "max_grad_norm", float, lo=0),
+        num_cpu_threads=_num(ft, "num_cpu_threads", int, lo=0),
         stop_at_ppl=_num(ft, "stop_at_ppl", float, lo=1, default=None),
-        eval_interval=_num(ft, "eval_interval", int, lo=0, default=1),
-        eval_batch_size=_num(ft, "eval_batch_size", int, lo=1, default=8),
-        save_every_steps=_num(ft, "save_every_steps", int, lo=0, default=0),
-        save_every_s=_num(ft, "save_every_s", float, lo=0, default=300),
+        eval_interval=_num(ft, "eval_interval", int, lo=0),
+        eval_batch_size=_num(ft, "eval_batch_size", int, lo=1),
+        save_every_steps=_num(ft, "save_every_steps", int, lo=0),
+        save_every_s=_num(ft, "save_every_s", float, lo=0),
         resume="false" if resume is False else ("auto" if resume in (None, True) else str(resume)),
-        rag_enabled=bool(rag.get("enabled", False)),
-        rag_prob=_num(rag, "prob", float, lo=0, hi=1, default=0.55, prefix="rag"),
-        rag_num_emails=_num(rag, "num_emails", int, lo=0, default=3, prefix="rag"),
+        rag_enabled=_bool(_req(rag, "enabled", "rag"), "enabled", "rag"),
+        rag_prob=_num(rag, "prob", float, lo=0, hi=1, prefix="rag"),
+        rag_num_emails=_num(rag, "num_emails", int, lo=0, prefix="rag"),
         adapter=adapter,
-        gradient_checkpointing=_auto_bool(ft.get("gradient_checkpointing", "auto"), "gradient_checkpointing"),
-        micro_batch_tokens=_num(ft, "micro_batch_tokens", int, lo=0, default=0),
+        gradient_checkpointing=_auto_bool(_req(ft, "gradient_checkpointing"), "gradient_checkpointing"),
+        micro_batch_tokens=_num(ft, "micro_batch_tokens", int, lo=0),
         debug_interrupt_after_steps=_num(ft, "debug_interrupt_after_steps", int, lo=1, default=None),
     )
+
+
+def _req(section: Any, key: str, prefix: str = "finetuning") -> Any:
+    """A key that must come from the YAML defaults (or the command line)."""
+    return _num(section, key, lambda v: v, prefix=prefix)
 
 
 def _targets(value: Any) -> Any:
@@ -192,10 +205,10 @@ def _auto_bool(value: Any, key: str) -> str:
     return "true" if _bool(value, key) else "false"
 
 
-def _bool(value: Any, key: str) -> bool:
+def _bool(value: Any, key: str, prefix: str = "finetuning") -> bool:
     from panza.config import parse_bool
 
     b = parse_bool(value)
     if b is None:
-        raise PanzaError(f"finetuning.{key}={value!r}: use true or false")
+        raise PanzaError(f"{prefix}.{key}={value!r}: use true or false")
     return b

@@ -1,1 +1,1 @@
-"""Drafting emails: the shared prompt builder, the writer and its interfaces (cli, json)."""
+"""The writer: instruction (+ thread, + RAG) -> prompt -> cleaned draft, the same for every interface."""

@@ -7,33 +7,12 @@ from pathlib import Path
 from typing import Any
 
 from panza.errors import PanzaError
+from panza.models.checkpoint import Checkpoint
 
 log = logging.getLogger(__name__)
 
 
-def trained_with_rag(checkpoint: str | None) -> bool:
-    """Whether ``checkpoint`` is a Panza run (or a model merged into one) trained with RAG context.
-
-    Read from the run's ``config.yaml`` (``rag.enabled``); anything else (no checkpoint, a base
-    model, a GGUF file, a folder without a Panza config) counts as trained without it.
-    """
-    if not checkpoint:
-        return False
-    p = Path(checkpoint).expanduser()
-    for d in (p, p.parent) if p.is_dir() else (p.parent,):
-        cfg_file = d / "config.yaml"
-        if cfg_file.is_file():
-            try:
-                from omegaconf import OmegaConf
-
-                cfg = OmegaConf.load(cfg_file)
-                return bool(OmegaConf.select(cfg, "rag.enabled", default=False))
-            except Exception:  # an unreadable config is not worth failing a draft over
-                return False
-    return False
-
-
-def rag_enabled(rag_cfg: Any, checkpoint: str | None) -> bool:
+def rag_enabled(rag_cfg: Any, checkpoint: Checkpoint | None) -> bool:
     """``writer.rag.enabled``: true, false, or ``auto`` = as the model was trained.
 
     Why auto: a prompt with past emails in it is a different prompt from the one a model was
@@ -42,7 +21,7 @@ def rag_enabled(rag_cfg: Any, checkpoint: str | None) -> bool:
     """
     value = rag_cfg.get("enabled", "auto") if rag_cfg else False
     if isinstance(value, str) and value.strip().lower() == "auto":
-        on = trained_with_rag(checkpoint)
+        on = checkpoint is not None and checkpoint.trained_with_rag
         log.info("RAG %s (writer.rag.enabled=auto: the model was trained %s past emails in its prompts)",
                  "on" if on else "off", "with" if on else "without")
         return on
@@ -56,7 +35,7 @@ def rag_enabled(rag_cfg: Any, checkpoint: str | None) -> bool:
     return bool(value)
 
 
-def open_index(rag_cfg: Any, checkpoint: str | None = None) -> Any | None:
+def open_index(rag_cfg: Any, checkpoint: Checkpoint | None = None) -> Any | None:
     """The past-email index when RAG is on (see :func:`rag_enabled`); ``None`` (with one warning) when there is none.
 
     A missing index just means drafts without RAG (e.g. before ``panza prepare``); an index that

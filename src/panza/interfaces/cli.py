@@ -3,12 +3,14 @@
 Works interactively and with piped input (``echo "ask Bob for the report" | panza run``).
 Commands start with ``/``: ``/thread FILE`` replies within the thread in FILE (earlier messages,
 most recent first, separated by lines of ``---``), ``/nothread`` drops it, ``/help``, ``/quit``.
+A bare ``exit`` or ``quit`` ends the session too (as in the original), instead of being drafted.
 """
 
 from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
@@ -37,7 +39,14 @@ def read_thread_file(path: Any) -> list[str]:
         raise PanzaError(f"thread file {p}: cannot read it ({e}); save it as UTF-8 text") from None
 
 
-def run(
+def prepare(cfg: Any) -> Callable[[Any], int]:
+    """Read ``interfaces.thread_file`` (before the model loads); the session runs once a writer is given."""
+    path = (cfg.get("interfaces") or {}).get("thread_file")
+    thread = read_thread_file(path) if path else []
+    return lambda writer: session(writer, thread=thread)
+
+
+def session(
     writer: Any,
     *,
     thread: list[str] | None = None,
@@ -65,6 +74,8 @@ def run(
         text = line.strip()
         if not text:
             continue
+        if text.lower() in ("exit", "quit"):
+            break
         if text.startswith("/"):
             cmd, _, arg = text.partition(" ")
             if cmd in ("/quit", "/exit"):

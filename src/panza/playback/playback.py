@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from panza.errors import PanzaError
-from panza.playback import text as T
+from panza.playback import instructions as T
 from panza.playback.cache import PlaybackCache
 
 log = logging.getLogger(__name__)
@@ -221,7 +221,7 @@ class Playback:
         s = self.settings
         msgs = T.parse_template(self.template)
         examples = [m["content"] for m in msgs[:-1] if m["role"] == "assistant"]
-        rendered = [T.render(msgs, r, s.max_email_chars) for r in records]
+        rendered = [T.summary_prompt(msgs, r, s.max_email_chars) for r in records]
         result: list[tuple[str, str, bool] | None] = [None] * len(records)
         errored: set[int] = set()
         todo = list(range(len(records)))

@@ -329,7 +329,7 @@ def parse_template(template: str) -> list[dict[str, str]]:
     return msgs
 
 
-def render(
+def summary_prompt(
     template: str | list[dict[str, str]], record: dict[str, Any], max_chars: int = 1200
 ) -> tuple[list[dict[str, str]], str]:
     """(messages, prefill) for one email; the model continues the prefill ("Reply to Anna to").

@@ -114,8 +114,11 @@ def thread_block(template: str, thread: Sequence[str]) -> str:
 
 
 def user_text(preamble: str) -> str:
-    """The user preamble without lines still holding the placeholder (they would leak into drafts)."""
-    return "\n".join(line for line in preamble.splitlines() if PLACEHOLDER not in line).strip()
+    """The user preamble without ``#`` comment lines (notes to the user, as in the original's template)
+    and lines still holding the placeholder: both would leak into drafts."""
+    return "\n".join(
+        line for line in preamble.splitlines() if PLACEHOLDER not in line and not line.lstrip().startswith("#")
+    ).strip()
 
 
 def build_messages(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -81,7 +82,7 @@ def load_jobs(iface: Any) -> Jobs:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as e:
         raise PanzaError(f"{path}: cannot read it ({e}); it must be UTF-8 JSON lines") from None
-    jobs = parse_records(lines, str(path), bool(iface.get("use_thread", True)))
+    jobs = parse_records(lines, str(path), bool(iface.use_thread))
     if jobs.skipped:
         shown = "; ".join(f"line {s['line']}: {s['reason']}" for s in jobs.skipped[:3])
         more = f"; and {len(jobs.skipped) - 3} more" if len(jobs.skipped) > 3 else ""
@@ -111,13 +112,20 @@ def _load_partial(path: Path) -> dict[str, dict[str, Any]]:
     return done
 
 
-def run(writer: Any, iface: Any, jobs: Jobs, cfg: Any = None) -> int:
+def prepare(cfg: Any) -> Callable[[Any], int]:
+    """Read the input file's jobs (a missing or empty file fails before the model loads)."""
+    iface = cfg.get("interfaces") or {}
+    jobs = load_jobs(iface)
+    return lambda writer: draft_jobs(writer, iface, jobs)
+
+
+def draft_jobs(writer: Any, iface: Any, jobs: Jobs) -> int:
     from tqdm import tqdm
 
     out = Path(str(iface.get("output_file"))).expanduser()
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(out.name + ".partial.jsonl")
-    if not iface.get("resume", True) and partial.exists():
+    if not iface.resume and partial.exists():
         partial.unlink()
     done = _load_partial(partial)
     todo = [j for j in jobs.jobs if j.key not in done]
@@ -129,8 +137,8 @@ def run(writer: Any, iface: Any, jobs: Jobs, cfg: Any = None) -> int:
             partial,
         )
     failed: dict[str, str] = {}
-    batch_size = max(1, int(iface.get("batch_size", 8)))
-    per_prompt = max(1, int(iface.get("responses_per_prompt", 1)))
+    batch_size = max(1, int(iface.batch_size))
+    per_prompt = max(1, int(iface.responses_per_prompt))
     with (
         partial.open("a", encoding="utf-8") as fh,
         tqdm(total=len(todo) * per_prompt, desc="drafting", unit="draft", file=sys.stderr) as bar,
@@ -166,7 +174,7 @@ def run(writer: Any, iface: Any, jobs: Jobs, cfg: Any = None) -> int:
     for key, reason in failed.items():
         jobs.skipped.append({"prompt": json.loads(key)[0], "reason": reason})
     result: dict[str, Any] = {"responses": responses}
-    if iface.get("compute_metrics", True) and any(j.goldens for j in jobs.jobs):
+    if iface.compute_metrics and any(j.goldens for j in jobs.jobs):
         from panza.evaluate.metrics import score_responses
 
         result["metrics"] = score_responses(responses)
