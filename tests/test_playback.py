@@ -10,8 +10,8 @@ import pytest
 
 from panza.errors import PanzaError
 from panza.playback import Playback, PlaybackCache, PlaybackSettings, cache_key, load_template
-from panza.playback import quality as Q
 from panza.playback import instructions as T
+from panza.playback import quality as Q
 
 ROOT = Path(__file__).resolve().parent.parent
 PROMPT = ROOT / "configs" / "playback" / "summarization_prompt.txt"
