@@ -395,3 +395,20 @@ def test_cli_bad_input_is_one_line(tiny: Path, tmp_path: Path, panza_cmd) -> Non
     lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
     assert lines[-1].startswith("panza train: error: no training data") and "panza prepare" in lines[-1]
     assert "Traceback" not in r.stderr
+
+
+def test_a_diverging_run_stops_as_failed_and_is_never_latest(tiny: Path, tmp_path: Path) -> None:
+    from panza.models.checkpoint import Checkpoint, read_metrics
+    from panza.train.health import DivergenceCheck
+
+    check = DivergenceCheck(3.0)
+    assert [check.observe(x) for x in (3.1, 3.0, 2.9, 2.5, 4.0)] == [None] * 5  # noise is not divergence
+    assert "rose to 26.90" in check.observe(26.9) and "nan" in DivergenceCheck(3.0).observe(float("nan"))
+    good = _train(tiny, tmp_path, "lora", "finetuning.max_duration=2ba")
+    # A random-init model starts at ln(vocab) and cannot rise much: an absurd rate makes the weights non-finite.
+    with pytest.raises(PanzaError, match=r"training diverged at step \d+: the loss is nan.*lower finetuning\.lr"):
+        _train(tiny, tmp_path, "lora", "finetuning.lr=1e30", "finetuning.max_duration=12ba",
+               "finetuning.max_grad_norm=0")
+    failed = [d for d in (tmp_path / "ck").iterdir() if read_metrics(d).get("status") == "failed"]
+    assert len(failed) == 1 and "diverged" in read_metrics(failed[0])["error"]
+    assert Checkpoint.resolve("latest", tmp_path / "ck").path == good  # the failed run is skipped

@@ -59,7 +59,7 @@ def find_resumable(checkpoint_dir: Path, name: str, signature: str) -> Path | No
         if not (d / RESUME_DIR / STATE_FILE).is_file():
             continue
         m = read_metrics(d)
-        if m.get("status") != "done" and m.get("signature") == signature:
+        if m.get("status") not in ("done", "failed") and m.get("signature") == signature:
             cands.append(d)
     return max(cands, key=lambda d: (d / RESUME_DIR / STATE_FILE).stat().st_mtime, default=None)
 

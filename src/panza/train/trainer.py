@@ -28,6 +28,7 @@ from panza.errors import PanzaError
 from panza.models.checkpoint import METRICS, RUN_CONFIG
 from panza.train import loss, memory, runs
 from panza.train.data import Prepared, collate, epoch_examples, epoch_steps, prepare_examples
+from panza.train.health import DivergenceCheck
 from panza.train.methods import method_for
 from panza.train.options import from_config
 
@@ -58,6 +59,7 @@ class Recipe:
         self.opts = from_config(cfg)
         self.method = method_for(self.opts)
         self.prog = runs.Progress()
+        self.health = DivergenceCheck(self.opts.diverge_factor)
         self.counts = {"padded": 0, "real": 0, "passes": 0, "checkpointed": 0}
 
     def run(self) -> Path:
@@ -265,8 +267,13 @@ class Recipe:
             (ls / max(n_tgt, 1)).backward()
             step_loss += float(ls.detach())
             step_tok += k
+        grad_norm = None
         if opts.max_grad_norm > 0:
-            torch.nn.utils.clip_grad_norm_(self.trainable, opts.max_grad_norm)
+            grad_norm = float(torch.nn.utils.clip_grad_norm_(self.trainable, opts.max_grad_norm))
+        why = self.health.observe(step_loss / max(step_tok, 1), grad_norm)
+        if why is not None:
+            self.fail(f"training diverged at step {prog.global_step + 1}: {why}; lower finetuning.lr (now "
+                      f"{opts.lr:g}) or raise finetuning.warmup")
         self.optimizer.step()
         self.scheduler.step()
         memory.zero_grads(self.groups)
@@ -318,6 +325,15 @@ class Recipe:
                              self.device, self.autocast)
 
     # ---- saving ---------------------------------------------------------------------------------------
+    def fail(self, message: str) -> None:
+        """Stop a run whose weights are broken: marked failed (never ``latest``, never resumed), no resume state."""
+        self.bar.close()
+        self.metrics.update(status="failed", error=message, global_step=self.prog.global_step,
+                            history=self.prog.history)
+        runs.write_json(self.run_dir / METRICS, self.metrics)
+        runs.remove_resume(self.run_dir)
+        raise PanzaError(f"{message}; the run is kept as failed in {self.run_dir}")
+
     def maybe_save(self) -> None:
         opts, prog = self.opts, self.prog
         due = (opts.save_every_steps and prog.global_step % opts.save_every_steps == 0) or (
