@@ -227,6 +227,85 @@ def header_block_end(lines: list[str], start: int) -> int:
     return end if others >= 2 else -1
 
 
+# ---------------------------------------------------------------- Lotus Notes / Domino reply headers
+# Notes puts no "From:" key and no "wrote:" above a quoted message: the sender's name and the date sit on
+# their own lines (or "Name <addr> on 12/13/2000 01:54:54 PM", or a tab-indented "From:  Name   date"
+# under the company name), then To:/cc:/Subject: lines, then the quoted text, unquoted.
+_TO_LINE = re.compile(
+    r"^\s{0,8}(?:To|An|À|A|Para|Aan|Till|Til|Do|Komu|Кому|宛先|收件人|받는\s*사람)\s*[:：]", re.IGNORECASE
+)
+_CC_SUBJECT_LINE = re.compile(
+    r"^\s{0,8}(?:cc|bcc|Kopie|Cci|Kopia|Kopi|DW|Копия|Subject|Betreff|Objet|Asunto|Oggetto|Assunto|Onderwerp"
+    r"|Ämne|Emne|Aihe|Temat|Předmět|Тема|件名|主题|제목)\s*[:：]",
+    re.IGNORECASE,
+)
+_NOTES_DATE = re.compile(
+    r"\b\d{1,4}[/.-]\d{1,2}[/.-]\d{2,4}\b|\b\d{1,2}:\d{2}(?::\d{2})?\s*(?:[AP]\.?M\.?)?\s*$", re.IGNORECASE
+)
+_NOTES_EXTRA = re.compile(r"^\s*(?:Sent\s+by|Please\s+respond\s+to|From)\s*:?\s", re.IGNORECASE)
+
+
+def _to_block(lines: list[str], i: int) -> bool:
+    """lines[i] is "To: …" and a cc:/Subject: line follows within a few (wrapped) lines."""
+    n = len(lines)
+    for k in range(i + 1, min(n, i + 12)):
+        cur = lines[k]
+        if not cur:
+            if k + 1 < n and lines[k + 1] and _CC_SUBJECT_LINE.match(lines[k + 1]):
+                continue  # Notes leaves a blank line before Subject: sometimes
+            return False
+        if _CC_SUBJECT_LINE.match(cur):
+            return True
+    return False
+
+
+def _preamble_line(line: str) -> bool:
+    """A line of the sender/date lines above a Notes header: it carries a date/time or a Notes key."""
+    s = line.strip()
+    if not s or len(s) > 120 or s.endswith(("?", "!", ":")):
+        return False
+    return _NOTES_DATE.search(s) is not None or _NOTES_EXTRA.match(s) is not None
+
+
+def notes_header_start(lines: list[str], i: int) -> int:
+    """If a Lotus Notes header whose To: line is lines[i] starts above it, that start; else -1.
+
+    Walks up over the date line, the name line(s) right above it ("Brent A Price\n11/20/2000 12:17 PM",
+    "Jean Munoz <j@x>\n04/04/2001 08:51 PM", "Name\nSent by: Name\n04/25/2001"), and Notes' tab-indented
+    company/"From:" lines. Needs a dated line right above the To: block, so prose with "To:" never matches.
+    """
+    if not _TO_LINE.match(lines[i]) or not _to_block(lines, i):
+        return -1
+    j = i
+    while j > 0 and not lines[j - 1]:
+        j -= 1
+    if j == 0 or not _preamble_line(lines[j - 1]):
+        return -1
+    start = j - 1
+    k = start
+    taken = 1
+    while k > 0 and taken < 6:
+        prev = lines[k - 1]
+        if prev and (_preamble_line(prev) or (len(prev.strip()) <= 60 and not prev.rstrip().endswith((".", "?", "!", ":")))):
+            # a name line counts only when glued to a dated line below it
+            if not _preamble_line(prev) and not _preamble_line(lines[k]):
+                break
+            k -= 1
+            taken += 1
+            continue
+        if not prev and lines[k][:1] == "\t":
+            # tab-indented Notes layout: "\tCompany\n\t\n\tFrom:  Name   date" (tab-only lines are blank here)
+            b = k - 1
+            while b > 0 and not lines[b - 1] and b > k - 3:
+                b -= 1
+            if b > 0 and lines[b - 1][:1] == "\t" and len(lines[b - 1].strip()) <= 60:
+                k = b - 1
+                taken += 1
+                continue
+        break
+    return k
+
+
 _INLINE_SUBJECT = re.compile(r"(?:Subject|Betreff|Objet|Asunto|Oggetto)\s*:\s*(.*)$", re.IGNORECASE)
 
 

@@ -20,6 +20,7 @@ from panza.clean.attribution import (
     is_dashed_attribution,
     is_original_message_line,
     is_rule_line,
+    notes_header_start,
     subject_is_forward,
 )
 from panza.clean.forward import is_forward_marker
@@ -125,6 +126,9 @@ def find_cut(lines: list[str], flags: list[bool]) -> tuple[int, str]:
             if end > 0:
                 kind = FORWARD if subject_is_forward(header_subject(lines, i, end)) else REPLY
                 return _back_over_rules(lines, i), kind
+            start = notes_header_start(lines, i)
+            if start >= 0:
+                return start, REPLY
         i = b.find(0, i + 1)
     return n, ""
 
