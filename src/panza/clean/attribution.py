@@ -102,6 +102,8 @@ def _continues(cur: str, prev: str) -> bool:
         return True
     if _DATE.search(cur):
         return False
+    if prev.endswith((".", "!", "?")) and _OPENER.match(prev) is None:
+        return False  # "…a couple of weeks away.\nanna@x.org wrote:": a sentence, then the attribution
     c = cur[0]
     if c in '<(["' or c.islower() or _EMAIL.match(cur):
         return True
@@ -365,6 +367,16 @@ def is_dashed_attribution(line: str) -> bool:
     """A Zoho-style attribution between dashes, with no colon."""
     m = _DASHED_ATTRIBUTION.match(line)
     return m is not None and attribution_strength(m.group(1) + ":") == 2
+
+
+# Novell GroupWise: ">>> Anna Schmidt 12/11/00 03:54PM >>>", ">>> <anna@x.org> 2/16/01 10:41:43 am >>>", and the
+# quoted message follows unquoted. Starts with ">" but is an attribution, not a quote.
+_GROUPWISE = re.compile(r"^>>>\s*\S.{0,120}?\d{1,4}[/.-]\d{1,2}[/.-]\d{2,4}.{0,40}?>>>\s*$")
+
+
+def is_groupwise_attribution(line: str) -> bool:
+    """The ">>> Name date time >>>" line GroupWise puts above the unquoted message it replies to."""
+    return line[:3] == ">>>" and line[-3:] == ">>>" and _GROUPWISE.match(line) is not None
 
 
 def is_rule_line(line: str) -> bool:

@@ -18,6 +18,7 @@ from panza.clean.attribution import (
     header_block_end,
     header_subject,
     is_dashed_attribution,
+    is_groupwise_attribution,
     is_original_message_line,
     is_rule_line,
     notes_header_start,
@@ -43,6 +44,12 @@ def quote_flags(lines: list[str]) -> list[bool]:
     flags = [line[:1] == ">" for line in lines]
     if True not in flags:
         return flags
+    if ">>>" in "".join(x[-3:] for x in lines if x[:3] == ">>>"):
+        for i, line in enumerate(lines):
+            if is_groupwise_attribution(line):
+                flags[i] = False
+        if True not in flags:
+            return flags
     # bytes(list_of_bools) gives a 0/1 byte string: pattern searches on it run in C, not per line in Python.
     b = bytes(flags)
     # A quoted line re-wrapped by the sender's client loses its `>`: "> Cc: a; b; linux-kernel@\nvger.org;\n> …".
@@ -96,6 +103,8 @@ def find_cut(lines: list[str], flags: list[bool]) -> tuple[int, str]:
         c = line[0]
         if c == " ":
             c = line.lstrip()[:1]
+        if c == ">" and is_groupwise_attribution(line):  # unflagged by quote_flags
+            return i, REPLY
         if c not in _DASHES and ":" not in line and "：" not in line:
             i = b.find(0, i + 1)  # the common case: a prose line with no colon, no rule
             continue

@@ -9,7 +9,8 @@ Removed, from the first that applies:
 * "Sent from my iPhone" and its translations near the end;
 * a trailing contact block (title, company, phone, address, URL, PGP fingerprint) after the closing name.
   The closing name is found from a closing formula ("Best,", "Mit freundlichen Grüßen", "よろしくお願いします"
-  …) or from `user_names`; the block must consist of short lines with at least one contact marker. A P.S.
+  …) or from `user_names`; the block must consist of short lines with at least one contact marker. With no
+  closing, a last paragraph "Full Name / title / phone" goes whole. A P.S.
   between the closing and the block stays with the text. Only what follows the closing is a candidate:
   a phone line the user wrote above it ("call me any time.\nTel. 0170 5523918\n\nBest,\nJen") stays.
 """
@@ -120,7 +121,8 @@ _NAME_LINE = re.compile(r"^[-–—~]?\s*[^\W\d_][\w.'’\-]*(?:\s+[\w.'’\-]+)
 
 _PHONE = re.compile(
     r"(?:\+\s?\d[\d\s().\-/]{6,}\d|\(?\b0\d[\d\s().\-/]{5,}\d|\b\d{3}[\s.\-]\d{3}[\s.\-]\d{4}\b"
-    r"|\b(?:tel|phone|mobile|mob|cell|fax|telefon|handy|tél|móvil|cellulare|телефон|電話|手机|전화)\b\.?:?\s*\+?\d)",
+    r"|\(\d{3}\)\s?\d{3}[\s.\-]\d{4}\b"  # North American "(713) 853-5620"
+    r"|\b(?:tel|phone|ph|mobile|mob|cell|fax|telefon|handy|tél|móvil|cellulare|телефон|電話|手机|전화)\b\.?:?\s*\+?\(?\d)",
     re.IGNORECASE,
 )
 _WEB = re.compile(
@@ -376,8 +378,8 @@ def _find_contact_block(lines: list[str], end: int, names: Sequence[str]) -> int
         ps = _after_postscript(lines, c + 1, end)
         if ps < end:
             return ps
-    # No closing formula: a last paragraph "Full Name / title / phone" keeps the name line only
-    # (CJK signatures put the full name on top of the block: it belongs to the signature there).
+    # No closing formula: a last paragraph "Full Name / title / phone" is a signature block, name included
+    # (on real annotated mail, zones-dev, people label the full name on top of such a block as signature).
     start = end - 1
     while start > lo and lines[start - 1]:
         start -= 1
@@ -391,7 +393,7 @@ def _find_contact_block(lines: list[str], end: int, names: Sequence[str]) -> int
                 and _contact_like(rest)
                 and any(_has_phone(x) or _has_web(x) or _KEY.match(x) for x in rest)
             ):
-                return start if cjk else start + 1
+                return start
     return end
 
 
