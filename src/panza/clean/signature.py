@@ -184,10 +184,23 @@ def _find_delimiter(lines: list[str], end: int) -> int:
             and line[0] in _RULE_CHARS
             and (i == 0 or not lines[i - 1] or _is_name_line(lines[i + 1]))
             and _is_rule(line)
-            and (_contact_like(lines[i + 1 : end]) or _short_name_block(lines[i + 1 : end]))
+            and (
+                _contact_like(lines[i + 1 : end])
+                or _short_name_block(lines[i + 1 : end])
+                or (len(line) >= 20 and _ad_footer(lines[i + 1 : end]))
+            )
         ):
             return i
     return end
+
+
+def _ad_footer(lines: list[str]) -> bool:
+    """ "Do You Yahoo!?\nYahoo! Mail - …\nhttp://mail.yahoo.com": a webmail/list ad under a long rule.
+
+    At most four short lines ending with a link: the shape free-mail services and list servers append.
+    """
+    content = [x for x in lines if x]
+    return 0 < len(content) <= 4 and all(len(x) <= 80 for x in content) and _has_web(content[-1])
 
 
 def _short_name_block(lines: list[str]) -> bool:
