@@ -65,6 +65,7 @@ def quote_flags(lines: list[str]) -> list[bool]:
         ):
             flags[i] = True
         pos = b.find(b"\x01\x00\x01", pos + 1)
+    _rewrapped_runs(lines, flags, b)
     n = len(lines)
     arrows: list[int] = []
     i = 0 if flags[0] else _next_block(b, 0)
@@ -82,6 +83,34 @@ def quote_flags(lines: list[str]) -> list[bool]:
     for i in arrows:
         flags[i] = False
     return flags
+
+
+def _rewrapped_runs(lines: list[str], flags: list[bool], b: bytes) -> None:
+    """Long quoted lines that the replier's client re-wrapped: "> … enabling access\nto leaked documents.\n> …".
+
+    One to three unquoted lines glued between quoted lines, under a long quoted line that stops mid-sentence,
+    starting in lower case or clearly past the wrap width, are the rest of that quoted line.
+    """
+    pos = b.find(b"\x01\x00")
+    n = len(lines)
+    while pos >= 0:
+        i = pos + 1
+        k = i
+        while k < n and k < i + 3 and not flags[k] and lines[k]:
+            k += 1
+        prev = lines[i - 1]
+        if (
+            k > i
+            and k < n
+            and flags[k]
+            and len(prev) >= 60
+            and not prev.endswith((".", "?", "!", ":", ">"))
+            and all(len(x) <= 100 for x in lines[i:k])
+            and (lines[i][:1].islower() or len(prev) >= 76)
+        ):
+            for j in range(i, k):
+                flags[j] = True
+        pos = b.find(b"\x01\x00", pos + 1)
 
 
 def _next_block(b: bytes, start: int) -> int:

@@ -396,18 +396,28 @@ def _find_contact_block(lines: list[str], end: int, names: Sequence[str]) -> int
     start = end - 1
     while start > lo and lines[start - 1]:
         start -= 1
+    if end - start >= 3 and " " not in lines[start].strip() and len(lines[start]) <= 15:
+        start += 1  # "wunder\nWalter Underwood\nwunder@…": a nickname sign-off above the block stays
     name = lines[start]
     if end - start >= 2 and _is_name_line(name):
         cjk = _CJK.search(name) is not None
         if len(name.split()) >= 2 or (cjk and len(name) <= 8):
             rest = lines[start + 1 : end]
             if (
-                (end - start >= 3 or _KEY.match(rest[0]))
+                (end - start >= 3 or _KEY.match(rest[0]) or _bare_contact(rest[0]))
                 and _contact_like(rest)
                 and any(_has_phone(x) or _has_web(x) or _KEY.match(x) for x in rest)
             ):
                 return start
     return end
+
+
+_BARE_CONTACT = re.compile(r"^\S*(?:https?://|www\.|@)\S*$|^\+?[\d\s().\-/]{7,}$")
+
+
+def _bare_contact(line: str) -> bool:
+    """A line that is only a link, an address or a phone number ("Joel Bernstein\nhttp://joelsolr.blogspot.com/")."""
+    return _BARE_CONTACT.match(line.strip()) is not None
 
 
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
