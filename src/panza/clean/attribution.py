@@ -149,6 +149,15 @@ def attribution_start(lines: list[str], end: int) -> tuple[int, int]:
     return (start, strength) if strength else (-1, 0)
 
 
+# Nabble (mailing-list web archive) quotes with "Anna Schmidt wrote" and no colon above the `>` block.
+_BARE_WROTE = re.compile(r"^[^\W\d_][\w.'’\- ]{1,60}\swrote$")
+
+
+def is_bare_wrote(line: str) -> bool:
+    """ "Anna Schmidt wrote" (no colon): an attribution only when it sits right above a `>` block."""
+    return line.endswith("wrote") and _BARE_WROTE.match(line.strip()) is not None
+
+
 # ---------------------------------------------------------------- Outlook-style header blocks
 _FROM_KEYS = (
     r"From|Von|De|Da|Van|Från|Fra|Frå|Lähettäjä|Od|От|Від|差出人|送信者|发件人|寄件者|寄件人|보낸\s*사람"

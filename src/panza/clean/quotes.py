@@ -88,15 +88,15 @@ def quote_flags(lines: list[str]) -> list[bool]:
 def _rewrapped_runs(lines: list[str], flags: list[bool], b: bytes) -> None:
     """Long quoted lines that the replier's client re-wrapped: "> … enabling access\nto leaked documents.\n> …".
 
-    One to three unquoted lines glued between quoted lines, under a long quoted line that stops mid-sentence,
-    starting in lower case or clearly past the wrap width, are the rest of that quoted line.
+    Unquoted lines glued between quoted lines, under a long quoted line that stops mid-sentence, starting in
+    lower case or clearly past the wrap width (full-width lines but the last), are the rest of that quoted line.
     """
     pos = b.find(b"\x01\x00")
     n = len(lines)
     while pos >= 0:
         i = pos + 1
         k = i
-        while k < n and k < i + 3 and not flags[k] and lines[k]:
+        while k < n and k < i + 12 and not flags[k] and lines[k]:
             k += 1
         prev = lines[i - 1]
         if (
@@ -106,7 +106,8 @@ def _rewrapped_runs(lines: list[str], flags: list[bool], b: bytes) -> None:
             and len(prev) >= 60
             and not prev.endswith((".", "?", "!", ":", ">"))
             and all(len(x) <= 100 for x in lines[i:k])
-            and (lines[i][:1].islower() or len(prev) >= 76)
+            and all(len(x) >= 50 for x in lines[i : k - 1])  # a wrapped paragraph: full lines, then the tail
+            and (not lines[i][:1].isupper() or len(prev) >= 76)
         ):
             for j in range(i, k):
                 flags[j] = True

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from panza.clean.attribution import (
     attribution_start,
     header_block_end,
+    is_bare_wrote,
     is_dashed_attribution,
     is_header_key_line,
     is_original_message_line,
@@ -126,6 +127,8 @@ def _drop_attribution(cur: list[str]) -> None:
     start, strength = attribution_start(cur, end - 1)
     if strength:
         del cur[start:]
+    elif end == len(cur) and is_bare_wrote(cur[end - 1]):
+        del cur[end - 1 :]  # glued to the quote: "Anna Schmidt wrote\n> …" (Nabble)
 
 
 def _clean_entry(lines: list[str], names: tuple[str, ...], depth: int) -> list[str]:

@@ -396,13 +396,13 @@ def _find_contact_block(lines: list[str], end: int, names: Sequence[str]) -> int
     start = end - 1
     while start > lo and lines[start - 1]:
         start -= 1
-    if end - start >= 3 and " " not in lines[start].strip() and len(lines[start]) <= 15:
-        start += 1  # "wunder\nWalter Underwood\nwunder@…": a nickname sign-off above the block stays
-    name = lines[start]
+    # "wunder\nWalter Underwood\nwunder@…": a nickname above the block goes with it (zones-dev annotators).
+    nick = end - start >= 3 and " " not in lines[start].strip() and len(lines[start]) <= 15
+    name = lines[start + 1] if nick else lines[start]
     if end - start >= 2 and _is_name_line(name):
         cjk = _CJK.search(name) is not None
         if len(name.split()) >= 2 or (cjk and len(name) <= 8):
-            rest = lines[start + 1 : end]
+            rest = lines[start + 1 + nick : end]
             if (
                 (end - start >= 3 or _KEY.match(rest[0]) or _bare_contact(rest[0]))
                 and _contact_like(rest)
