@@ -206,7 +206,9 @@ class Case:
 
 def zone_lines(text: str | None) -> list[str]:
     """The README's scoring form: whitespace runs -> one space, stripped, blank and trailing symbol lines gone."""
-    out = [_WS.sub(" ", ln).strip() for ln in (text or "").replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    out = [
+        _WS.sub(" ", ln).strip() for ln in (text or "").replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    ]
     out = [ln for ln in out if ln]
     while out and not _ALNUM.search(out[-1]):
         out.pop()
@@ -224,7 +226,15 @@ def load_zones(path: Path = ZONES) -> list[Case]:
         for line in fh:
             c = json.loads(line)
             cases.append(
-                Case(c["id"], c["corpus"], split_of(c["id"]), c["raw"], c["raw_format"], c["body"], tuple(c["accepted"]))
+                Case(
+                    c["id"],
+                    c["corpus"],
+                    split_of(c["id"]),
+                    c["raw"],
+                    c["raw_format"],
+                    c["body"],
+                    tuple(c["accepted"]),
+                )
             )
     return cases
 
@@ -282,14 +292,12 @@ def zones_table(cases: list[Case], results: dict[str, list[str | None]]) -> str:
     oks = {n: [zone_ok(c, g) for c, g in zip(cases, results[n], strict=True)] for n in names}
     head = f"{'corpus':<8} {'split':<6} {'n':>4} " + " ".join(f"{n:>15}" for n in names)
     lines = [head, "-" * len(head)]
-    groups = sorted({(c.corpus, c.split) for c in cases}) + [(k, "all") for k in sorted({c.corpus for c in cases})]
+    groups = sorted({(c.corpus, c.split) for c in cases}) + [
+        (k, "all") for k in sorted({c.corpus for c in cases})
+    ]
     groups += [("all", "dev"), ("all", "held"), ("all", "all")]
     for corpus, split in groups:
-        idx = [
-            i
-            for i, c in enumerate(cases)
-            if corpus in ("all", c.corpus) and split in ("all", c.split)
-        ]
+        idx = [i for i, c in enumerate(cases) if corpus in ("all", c.corpus) and split in ("all", c.split)]
         row = f"{corpus:<8} {split:<6} {len(idx):>4} "
         row += " ".join(f"{sum(oks[n][i] for i in idx) / len(idx):>15.3f}" for n in names)
         lines.append(row)
@@ -302,9 +310,13 @@ def zones_failures(cases: list[Case], got: list[str | None], split: str | None =
     for c, g in zip(cases, got, strict=True):
         if zone_ok(c, g) or (split and c.split != split):
             continue
-        diff = difflib.unified_diff(zone_lines(c.accepted[0]), zone_lines(g), "expected", "got", n=1, lineterm="")
+        diff = difflib.unified_diff(
+            zone_lines(c.accepted[0]), zone_lines(g), "expected", "got", n=1, lineterm=""
+        )
         body = "\n".join("    | " + ln for ln in c.body.split("\n")[:80])
-        out.append(f"===== {c.id} ({c.corpus}, {c.split})\n" + "\n".join(list(diff)[2:]) + "\n--- body:\n" + body)
+        out.append(
+            f"===== {c.id} ({c.corpus}, {c.split})\n" + "\n".join(list(diff)[2:]) + "\n--- body:\n" + body
+        )
     return "\n".join(out)
 
 

@@ -297,7 +297,10 @@ def notes_header_start(lines: list[str], i: int) -> int:
     taken = 1
     while k > 0 and taken < 6:
         prev = lines[k - 1]
-        if prev and (_preamble_line(prev) or (len(prev.strip()) <= 60 and not prev.rstrip().endswith((".", "?", "!", ":")))):
+        if prev and (
+            _preamble_line(prev)
+            or (len(prev.strip()) <= 60 and not prev.rstrip().endswith((".", "?", "!", ":")))
+        ):
             # a name line counts only when glued to a dated line below it
             if not _preamble_line(prev) and not _preamble_line(lines[k]):
                 break

@@ -14,7 +14,7 @@ REASONS: tuple[str, ...] = (
     "forward",  # a forward with nothing written by the user
     "empty",  # no text body, or nothing left after removing quotes and signature
     "undecodable",  # encrypted, or text that decodes only to binary garbage
-    "duplicate",  # same Message-ID or same text as a message already kept
+    "duplicate",  # a copy of a message already kept: same Message-ID, or same text, recipients and date
     "language",  # not in the ingest.languages allowlist
     "broken",  # not a parseable message (no headers, unsplittable MIME, an internal error)
 )
@@ -51,6 +51,14 @@ def message_id_key(mid: str) -> int:
 def body_key(text: str) -> int:
     """Dedupe key of the user's text, blind to case and whitespace (re-sent and re-wrapped copies)."""
     return _key(_SPACE.sub(" ", text).strip().casefold())
+
+
+def copy_key(text: str, to: Iterable[str], date: str | None) -> int:
+    """Dedupe key of one message's copies: its text, recipients and date (a Takeout holding it in Sent and All
+    Mail). The same text sent to other people or at another time ("Thanks, will do!") is another message."""
+    norm = _SPACE.sub(" ", text).strip().casefold()
+    rcpt = ",".join(sorted({a.strip().lower() for a in to}))
+    return _key(f"{norm}\x00{rcpt}\x00{date or ''}")
 
 
 def synthetic_message_id(from_addr: str, date: str | None, subject: str | None, text: str) -> str:

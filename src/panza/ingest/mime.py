@@ -420,6 +420,26 @@ def gmail_labels(value: str | None) -> list[str]:
 
 _WANTED = frozenset({"from", "to", "subject", "date", "message-id", "in-reply-to", "x-gmail-labels"})
 
+# Header names any real message carries at least one of; a "header" block made only of other names is the
+# first line of a bare body the parser mistook for a field ("bq: I thought…", "Ronald:").
+_KNOWN_FIELDS = frozenset(
+    {
+        "from", "to", "cc", "bcc", "subject", "date", "message-id", "received", "return-path", "sender",
+        "reply-to", "in-reply-to", "references", "mime-version", "content-type", "content-transfer-encoding",
+        "delivered-to", "user-agent", "organization", "newsgroups", "path", "status", "importance",
+        "thread-topic", "thread-index", "dkim-signature", "authentication-results", "precedence",
+    }
+)  # fmt: skip
+
+
+def is_body_only(msg: Message) -> bool:
+    """No header field a mail client writes: the bytes are a bare body (a saved or exported message text)."""
+    for name in msg:
+        k = name.lower()
+        if k in _KNOWN_FIELDS or k.startswith(("x-", "list-", "arc-", "resent-")):
+            return False
+    return True
+
 
 def read_headers(msg: Message) -> Headers:
     # one pass over the fields (every Message.get() is a linear scan of all of them)
