@@ -276,7 +276,7 @@ def zones_panza_extract(cases: list[Case]) -> list[str | None]:
             box.add(_as_rfc822(c, i))
         box.flush()
         box.close()
-        ids = [mailbox.mbox(str(mbox_path))[k]["Message-ID"] for k in range(len(cases))]
+        ids = [m["Message-ID"] for m in mailbox.mbox(str(mbox_path))]
         out = Path(tmp) / "out" / "zones_clean.jsonl"
         extract([("mbox", mbox_path)], out_path=out, any_sender=True, min_words=0, workers=1, progress=False)
         kept = {}
