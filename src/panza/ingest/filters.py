@@ -24,7 +24,6 @@ NO_SENDER = (
     "or use --any-sender for a Sent-only export"
 )
 
-_SPACE = re.compile(r"\s+")
 # Forward markers in subjects: English, German (WG), French (TR), Spanish/Italian (RV/I), Dutch, Nordic.
 _FWD_SUBJECT = re.compile(r"^\s*(?:\[[^\]]*\]\s*)?(?:fwd?|wg|tr|rv|enc|doorst|vs|vb|i)\s*:", re.I)
 
@@ -48,15 +47,20 @@ def message_id_key(mid: str) -> int:
     return _key(mid.strip())
 
 
-def body_key(text: str) -> int:
+def normalized_text(text: str) -> str:
+    """The user's text blind to case and whitespace (re-wrapped copies compare equal); str.split runs in C."""
+    return " ".join(text.split()).casefold()
+
+
+def body_key(text: str, *, normalized: bool = False) -> int:
     """Dedupe key of the user's text, blind to case and whitespace (re-sent and re-wrapped copies)."""
-    return _key(_SPACE.sub(" ", text).strip().casefold())
+    return _key(text if normalized else normalized_text(text))
 
 
-def copy_key(text: str, to: Iterable[str], date: str | None) -> int:
+def copy_key(text: str, to: Iterable[str], date: str | None, *, normalized: bool = False) -> int:
     """Dedupe key of one message's copies: its text, recipients and date (a Takeout holding it in Sent and All
     Mail). The same text sent to other people or at another time ("Thanks, will do!") is another message."""
-    norm = _SPACE.sub(" ", text).strip().casefold()
+    norm = text if normalized else normalized_text(text)
     rcpt = ",".join(sorted({a.strip().lower() for a in to}))
     return _key(f"{norm}\x00{rcpt}\x00{date or ''}")
 

@@ -256,6 +256,7 @@ def _complete(draft: _Draft, lang: str | None, opts: Options) -> tuple:
     if opts.languages and lang not in opts.languages:
         return _discard("language", f"language {lang} not in {sorted(opts.languages)}", raw, meta, mine)
     mid = h.message_id or filters.synthetic_message_id(h.from_addr, h.date, h.subject, mine)
+    norm = filters.normalized_text(mine)
     record = {
         "email": mine,
         "subject": h.subject,
@@ -272,8 +273,8 @@ def _complete(draft: _Draft, lang: str | None, opts: Options) -> tuple:
         raw.source,
         meta["from"],
         filters.message_id_key(mid),
-        filters.copy_key(mine, h.to, h.date),
-        filters.body_key(mine),
+        filters.copy_key(norm, h.to, h.date, normalized=True),
+        filters.body_key(norm, normalized=True),
     )
 
 
