@@ -257,9 +257,9 @@ _NOTES_EXTRA = re.compile(r"^\s*(?:Sent\s+by|Please\s+respond\s+to|From)\s*:?\s"
 
 
 def _to_block(lines: list[str], i: int) -> bool:
-    """lines[i] is "To: …" and a cc:/Subject: line follows within a few (wrapped) lines."""
+    """lines[i] is "To: …" and a cc:/Subject: line follows (after recipients wrapped over many lines)."""
     n = len(lines)
-    for k in range(i + 1, min(n, i + 12)):
+    for k in range(i + 1, min(n, i + 40)):
         cur = lines[k]
         if not cur:
             if k + 1 < n and lines[k + 1] and _CC_SUBJECT_LINE.match(lines[k + 1]):
@@ -268,6 +268,19 @@ def _to_block(lines: list[str], i: int) -> bool:
         if _CC_SUBJECT_LINE.match(cur):
             return True
     return False
+
+
+def _full_header_run(lines: list[str], i: int) -> bool:
+    """Four or more distinct header keys on consecutive lines from lines[i], Subject and From or Date among them."""
+    keys: set[str] = set()
+    for line in lines[i : i + 12]:
+        m = _ANY_KEY_LINE.match(line)
+        if m is None:
+            if not line:
+                break
+            continue  # a wrapped value
+        keys.add(line.split(":", 1)[0].split("：", 1)[0].strip(" *_").lower())
+    return len(keys) >= 4 and "subject" in keys and bool(keys & {"from", "date"})
 
 
 def _preamble_line(line: str) -> bool:
@@ -287,6 +300,8 @@ def notes_header_start(lines: list[str], i: int) -> int:
     """
     if not _TO_LINE.match(lines[i]) or not _to_block(lines, i):
         return -1
+    if _full_header_run(lines, i):
+        return i  # "To:\ncc:\nDate:\nFrom:\nSubject:": a whole header block, no sender line above it
     j = i
     while j > 0 and not lines[j - 1]:
         j -= 1

@@ -20,6 +20,7 @@ _BANNER = (
     r"|edelleenlähetetty\s+viesti|przekazana\s+wiadomość|wiadomość\s+przekazana|přeposlaná\s+zpráva"
     r"|пересылаемое\s+сообщение|пересланное\s+сообщение|переслане\s+повідомлення|пересланий\s+лист"
     r"|転送メッセージ|转发的邮件|转发邮件|轉寄郵件|전달된\s*메시지|전달된\s*메일"
+    r"|inline\s+attachment\s+follows"  # Netscape / Notes: "--------- Inline attachment follows ---------"
 )
 _BANNER_LINE = re.compile(rf"^\s*[-–—_=*]{{2,}}\s*(?:{_BANNER})\s*[-–—_=*]{{2,}}\s*$", re.IGNORECASE)
 _SENTENCE = (

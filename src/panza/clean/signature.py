@@ -417,6 +417,9 @@ def _find_contact_block(lines: list[str], end: int, names: Sequence[str]) -> int
     start = end - 1
     while start > lo and lines[start - 1]:
         start -= 1
+    two = _name_block_above(lines, start, end, lo)
+    if two < start:
+        return two
     # "wunder\nWalter Underwood\nwunder@…": a nickname above the block goes with it (zones-dev annotators).
     nick = end - start >= 3 and " " not in lines[start].strip() and len(lines[start]) <= 15
     name = lines[start + 1] if nick else lines[start]
@@ -430,6 +433,32 @@ def _find_contact_block(lines: list[str], end: int, names: Sequence[str]) -> int
                 and any(_has_phone(x) or _has_web(x) or _KEY.match(x) for x in rest)
             ):
                 return start
+    return end
+
+
+def _name_block_above(lines: list[str], start: int, end: int, lo: int) -> int:
+    """ "Ryan F. Ruppert\nSenior Geologist\n\n396 West Greens Road\n713.431.1839 Telephone": a name/title
+    paragraph over a contact paragraph (phone, link or street address) is one signature block."""
+    rest = lines[start:end]
+    if not (any(_has_phone(x) or _has_web(x) for x in rest) and _contact_like(rest)):
+        return end
+    b = start - 1
+    if b <= lo or lines[b]:
+        return end
+    top = b
+    while top > lo and lines[top - 1]:
+        top -= 1
+    block = lines[top:b]
+    if (
+        2 <= len(block) <= 5
+        and len(block[0].split()) >= 2
+        and _is_name_line(block[0])
+        and all(len(x) <= 48 for x in block)
+        and (_contact_like(block[1:]) or all(_is_name_line(x) for x in block[1:]))
+        and top > lo
+        and not lines[top - 1]
+    ):
+        return top
     return end
 
 
