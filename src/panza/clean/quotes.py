@@ -101,8 +101,7 @@ def _rewrapped_runs(lines: list[str], flags: list[bool], b: bytes) -> None:
         prev = lines[i - 1]
         if (
             k > i
-            and k < n
-            and flags[k]
+            and ((k < n and flags[k]) or not any(lines[k:]))  # up to the next quoted line, or the end
             and len(prev) >= 60
             and not prev.endswith((".", "?", "!", ":", ">"))
             and all(len(x) <= 100 for x in lines[i:k])
