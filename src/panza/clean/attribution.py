@@ -270,6 +270,31 @@ def _to_block(lines: list[str], i: int) -> bool:
     return False
 
 
+def notes_header_at(lines: list[str], i: int) -> int:
+    """If a Notes header starts at lines[i] (sender/date lines, To:, cc:, Subject:), the index after it; else -1.
+
+    For the start of a quoted message, so the thread entry begins with its text.
+    """
+    k = i
+    seen = 0
+    while k < len(lines) and seen < 7:
+        if lines[k]:
+            seen += 1
+            if _TO_LINE.match(lines[k]):
+                if notes_header_start(lines, k) != i and not (k == i and _full_header_run(lines, k)):
+                    return -1
+                end = k + 1
+                for j in range(k + 1, min(len(lines), k + 40)):
+                    if not lines[j]:
+                        if j + 1 < len(lines) and lines[j + 1] and _CC_SUBJECT_LINE.match(lines[j + 1]):
+                            continue
+                        break
+                    end = j + 1
+                return end
+        k += 1
+    return -1
+
+
 def _full_header_run(lines: list[str], i: int) -> bool:
     """Four or more distinct header keys on consecutive lines from lines[i], Subject and From or Date among them."""
     keys: set[str] = set()
