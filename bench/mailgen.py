@@ -6,16 +6,21 @@ Mostly the user's own mail, written from several clients the way they really for
 in English, German, French, Spanish, Italian and Japanese; with forwards, attachments (also
 zero-byte), latin-1 mail, missing headers, duplicates, ``From `` body lines and mail from other
 senders. Built from string templates rather than ``email.generator`` so 100,000 messages take
-seconds. Usage: ``python bench/mailgen.py N OUT.mbox [--seed S]``.
+seconds. Usage: ``python bench/mailgen.py N OUT.mbox [--seed S] [--short]``.
+
+``--short`` (``generate_short``) writes the other mailbox the extraction benchmark uses: N short plain-text
+sent emails, the real emails of ../shared/data/panza-david.jsonl (166 of them, cycled), each with its own
+recipient, date and Message-ID, as a plain 7bit/8bit text/plain message.
 """
 
 from __future__ import annotations
 
 import argparse
 import base64
+import json
 import quopri
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from email.utils import format_datetime
 from pathlib import Path
 
@@ -328,13 +333,44 @@ def generate(n: int, out: str | Path, seed: int = 1) -> Path:
     return out
 
 
+DAVID = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "panza-david.jsonl"
+DAVID_ADDR = "david@panza-user.example"
+
+
+def generate_short(n: int, out: str | Path, source: Path = DAVID) -> Path:
+    """Write an mbox of ``n`` short plain-text sent emails built from a real user's emails (``source``)."""
+    if not source.is_file():
+        raise SystemExit(f"{source} not found: the shared data folder sits beside the checkout")
+    recs = [json.loads(x) for x in source.read_text(encoding="utf-8").splitlines() if x.strip()]
+    start = datetime(2022, 1, 3, 8, 0, tzinfo=UTC)
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with open(out, "wb") as fh:
+        for i in range(n):
+            rec = recs[i % len(recs)]
+            when = start + timedelta(minutes=41 * i)
+            body = rec["email"].replace("\r\n", "\n").strip("\n")
+            cte = "7bit" if body.isascii() else "8bit"
+            head = (
+                f"From: David <{DAVID_ADDR}>\nTo: contact{i % 97}@example.org\n"
+                f"Subject: {' '.join((rec.get('subject') or '').split())}\nDate: {format_datetime(when)}\n"
+                f"Message-ID: <david-{i:06d}@panza-user.example>\nMIME-Version: 1.0\n"
+                f"Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: {cte}\n\n"
+            )
+            raw = (head + body + "\n").encode("utf-8")
+            stamp = when.strftime("%a %b %d %H:%M:%S %Y")
+            fh.write(f"From {DAVID_ADDR} {stamp}\n".encode() + _escape_from(raw).rstrip(b"\n") + b"\n\n")
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("n", type=int)
     ap.add_argument("out", type=Path)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--short", action="store_true", help="short plain-text emails from panza-david.jsonl")
     args = ap.parse_args(argv)
-    path = generate(args.n, args.out, args.seed)
+    path = generate_short(args.n, args.out) if args.short else generate(args.n, args.out, args.seed)
     print(f"{args.n} messages -> {path} ({path.stat().st_size / 1e6:.1f} MB)")
     return 0
 

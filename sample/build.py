@@ -375,7 +375,7 @@ class Msg:
             return "empty"
         if len(email.split()) < MIN_WORDS:
             return "too_short"
-        if self.s.get("dup"):
+        if self.s.get("dup") and self.s.get("hash_key"):  # a copy (same Message-ID); a re-send is kept
             return "duplicate"
         return None
 

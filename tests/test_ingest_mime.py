@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -198,3 +199,44 @@ def test_fast_parser_agrees_with_stdlib_on_real_mail(shared_data: Path) -> None:
         fast += mime.fast_parse(data) is not None
         assert _fingerprint(mime.parse(data)) == _fingerprint(mime.full_parse(data)), p.name
     assert fast > len(files) * 0.9  # the fast path is the common path
+
+
+def test_fast_date_and_content_type_paths_agree_with_the_stdlib() -> None:
+    """The shortcuts for the common header forms give exactly what the stdlib parsers give."""
+    import random
+    from email.message import Message
+    from email.utils import format_datetime, parsedate_to_datetime
+
+    from panza.ingest.mime import _params, iso_date
+
+    rng = random.Random(7)
+    for _ in range(3000):
+        dt = datetime(rng.randint(1990, 2030), rng.randint(1, 12), rng.randint(1, 28), rng.randint(0, 23),
+                      rng.randint(0, 59), rng.randint(0, 59),
+                      tzinfo=timezone(timedelta(minutes=15 * rng.randint(-48, 56))))  # fmt: skip
+        for value in (format_datetime(dt), format_datetime(dt)[5:], format_datetime(dt) + " (PST)"):
+            assert iso_date(value) == parsedate_to_datetime(value).isoformat(), value
+    for value in (
+        "Tue, 05 Mar 2024 10:15:00 -0000",
+        "Sat, 31 Aug 2024 23:59:60 +0200",
+        "31 Feb 2024 10:00 +0100",
+    ):
+        try:
+            want = parsedate_to_datetime(value).isoformat()
+        except ValueError:
+            want = None
+        assert iso_date(value) == want, value
+    for ctype in (
+        "text/plain; charset=utf-8",
+        'text/plain; charset="ISO-8859-1"; format=flowed; delsp=yes',
+        "text/html;charset=windows-1252",
+        "text/plain; charset*=utf-8''%E2%82%AC; name=\"a;b.txt\"",
+        'text/plain; name="x \\" y"; charset=utf-8',
+        "text/plain",
+    ):
+        part = Message()
+        part["Content-Type"] = ctype
+        fast = _params(part)
+        slow = {str(k).lower(): str(v[2] if isinstance(v, tuple) else v or "").strip().strip('"')
+                for k, v in (part.get_params() or [])[1:]}  # fmt: skip
+        assert fast == slow, ctype

@@ -99,7 +99,7 @@ def test_every_reason_and_the_accounting(tmp_path: Path) -> None:
     }
     assert {r["detail"] for r in dropped["duplicate"]} == {
         "same Message-ID as an earlier message",
-        "same text as an earlier message",
+        "same text, recipients and date as an earlier message",
     }
     for reason, recs in dropped.items():
         for r in recs:
@@ -343,3 +343,58 @@ def test_worker_count_policy(monkeypatch) -> None:
         pipeline.resolve_workers("many", big)
     with pytest.raises(PanzaError, match=r"ingest\.workers"):
         pipeline.resolve_workers(-1, big)
+
+
+def test_same_text_to_other_people_is_kept_only_copies_go(tmp_path: Path) -> None:
+    """Twenty "Thanks, will do!" answers are twenty messages; a Takeout copy (same text, To and Date) is one."""
+    thanks = "Thanks, will do!"
+    msgs = [
+        mail(thanks, mid="t1@x"),
+        mail(thanks, mid="t2@x").replace(b"To: maria@partner.example", b"To: jonas@partner.example"),
+        mail(thanks, mid="t3@x").replace(b"05 Mar 2024 10:15:00", b"06 Mar 2024 09:00:00"),
+        mail(thanks, mid="t4@x"),  # same text, recipients and date as t1: a second copy of it
+        mail(thanks, mid="t1@x").replace(b"To: maria@partner.example", b"To: other@partner.example"),
+    ]
+    res, kept, dropped = run(tmp_path, [Source("mbox", write_mbox(tmp_path / "m.mbox", msgs))], min_words=0)
+    assert [r["message_id"] for r in kept] == ["<t1@x>", "<t2@x>", "<t3@x>"]
+    assert [(r["message_id"], r["detail"]) for r in dropped["duplicate"]] == [
+        ("<t4@x>", "same text, recipients and date as an earlier message"),
+        ("<t1@x>", "same Message-ID as an earlier message"),
+    ]
+    assert res.same_text_kept == 2 and res.kept + res.discarded == len(msgs)
+
+
+def test_summary_table_says_how_many_same_text_messages_were_kept(tmp_path: Path) -> None:
+    import io
+
+    from panza.ingest.pipeline import print_summary
+
+    msgs = [mail("Thanks, will do!", mid=f"t{i}@x").replace(b"maria@", f"p{i}@".encode()) for i in range(3)]
+    res, _, _ = run(tmp_path, [Source("mbox", write_mbox(tmp_path / "m.mbox", msgs))], min_words=0)
+    buf = io.StringIO()
+    print_summary(res, file=buf)
+    row = next(line for line in buf.getvalue().splitlines() if "same text" in line)
+    assert row.split("│")[2].strip() == "2"
+
+
+def test_body_only_message_is_cleaned_under_any_sender(tmp_path: Path) -> None:
+    """A message saved without its header (a bare body) is the user's text in a Sent-only export; a first
+    body line that looks like a field ("Ronald: …") is not a header."""
+    bare = b"Ronald:\n\nActually we reindex every night.\n\nOn Mon, Jan 8, 2024 at 10:02 AM Anna <a@b.org> wrote:\n> Do you?\n"
+    mbox = write_mbox(tmp_path / "m.mbox", [bare, b"this is not an email message at all\n"])
+    _, kept, dropped = run(tmp_path, [Source("mbox", mbox)], emails=(), any_sender=True, min_words=0)
+    assert [r["email"] for r in kept] == [
+        "Ronald:\n\nActually we reindex every night.",
+        "this is not an email message at all",
+    ]
+    assert (
+        kept[0]["subject"] is None
+        and kept[0]["to"] == []
+        and kept[0]["message_id"].endswith("@panza.invalid>")
+    )
+    # with a sender filter there is no From to match: still discarded, with the reason
+    _, kept, dropped = run(tmp_path, [Source("mbox", mbox)])
+    assert (
+        not kept
+        and [r["detail"] for r in dropped["broken"]] == ["no header fields: not an email message"] * 2
+    )

@@ -102,6 +102,8 @@ def _continues(cur: str, prev: str) -> bool:
         return True
     if _DATE.search(cur):
         return False
+    if prev.endswith((".", "!", "?")) and _OPENER.match(prev) is None:
+        return False  # "…a couple of weeks away.\nanna@x.org wrote:": a sentence, then the attribution
     c = cur[0]
     if c in '<(["' or c.islower() or _EMAIL.match(cur):
         return True
@@ -145,6 +147,15 @@ def attribution_start(lines: list[str], end: int) -> tuple[int, int]:
             if attribution_strength(text) == 2:
                 return end - k, 2
     return (start, strength) if strength else (-1, 0)
+
+
+# Nabble (mailing-list web archive) quotes with "Anna Schmidt wrote" and no colon above the `>` block.
+_BARE_WROTE = re.compile(r"^[^\W\d_][\w.'’\- ]{1,60}\swrote$")
+
+
+def is_bare_wrote(line: str) -> bool:
+    """ "Anna Schmidt wrote" (no colon): an attribution only when it sits right above a `>` block."""
+    return line.endswith("wrote") and _BARE_WROTE.match(line.strip()) is not None
 
 
 # ---------------------------------------------------------------- Outlook-style header blocks
@@ -227,6 +238,128 @@ def header_block_end(lines: list[str], start: int) -> int:
     return end if others >= 2 else -1
 
 
+# ---------------------------------------------------------------- Lotus Notes / Domino reply headers
+# Notes puts no "From:" key and no "wrote:" above a quoted message: the sender's name and the date sit on
+# their own lines (or "Name <addr> on 12/13/2000 01:54:54 PM", or a tab-indented "From:  Name   date"
+# under the company name), then To:/cc:/Subject: lines, then the quoted text, unquoted.
+_TO_LINE = re.compile(
+    r"^\s{0,8}(?:To|An|À|A|Para|Aan|Till|Til|Do|Komu|Кому|宛先|收件人|받는\s*사람)\s*[:：]", re.IGNORECASE
+)
+_CC_SUBJECT_LINE = re.compile(
+    r"^\s{0,8}(?:cc|bcc|Kopie|Cci|Kopia|Kopi|DW|Копия|Subject|Betreff|Objet|Asunto|Oggetto|Assunto|Onderwerp"
+    r"|Ämne|Emne|Aihe|Temat|Předmět|Тема|件名|主题|제목)\s*[:：]",
+    re.IGNORECASE,
+)
+_NOTES_DATE = re.compile(
+    r"\b\d{1,4}[/.-]\d{1,2}[/.-]\d{2,4}\b|\b\d{1,2}:\d{2}(?::\d{2})?\s*(?:[AP]\.?M\.?)?\s*$", re.IGNORECASE
+)
+_NOTES_EXTRA = re.compile(r"^\s*(?:Sent\s+by|Please\s+respond\s+to|From)\s*:?\s", re.IGNORECASE)
+
+
+def _to_block(lines: list[str], i: int) -> bool:
+    """lines[i] is "To: …" and a cc:/Subject: line follows (after recipients wrapped over many lines)."""
+    n = len(lines)
+    for k in range(i + 1, min(n, i + 40)):
+        cur = lines[k]
+        if not cur:
+            if k + 1 < n and lines[k + 1] and _CC_SUBJECT_LINE.match(lines[k + 1]):
+                continue  # Notes leaves a blank line before Subject: sometimes
+            return False
+        if _CC_SUBJECT_LINE.match(cur):
+            return True
+    return False
+
+
+def notes_header_at(lines: list[str], i: int) -> int:
+    """If a Notes header starts at lines[i] (sender/date lines, To:, cc:, Subject:), the index after it; else -1.
+
+    For the start of a quoted message, so the thread entry begins with its text.
+    """
+    k = i
+    seen = 0
+    while k < len(lines) and seen < 7:
+        if lines[k]:
+            seen += 1
+            if _TO_LINE.match(lines[k]):
+                if notes_header_start(lines, k) != i and not (k == i and _full_header_run(lines, k)):
+                    return -1
+                end = k + 1
+                for j in range(k + 1, min(len(lines), k + 40)):
+                    if not lines[j]:
+                        if j + 1 < len(lines) and lines[j + 1] and _CC_SUBJECT_LINE.match(lines[j + 1]):
+                            continue
+                        break
+                    end = j + 1
+                return end
+        k += 1
+    return -1
+
+
+def _full_header_run(lines: list[str], i: int) -> bool:
+    """Four or more distinct header keys on consecutive lines from lines[i], Subject and From or Date among them."""
+    keys: set[str] = set()
+    for line in lines[i : i + 12]:
+        m = _ANY_KEY_LINE.match(line)
+        if m is None:
+            if not line:
+                break
+            continue  # a wrapped value
+        keys.add(line.split(":", 1)[0].split("：", 1)[0].strip(" *_").lower())
+    return len(keys) >= 4 and "subject" in keys and bool(keys & {"from", "date"})
+
+
+def _preamble_line(line: str) -> bool:
+    """A line of the sender/date lines above a Notes header: it carries a date/time or a Notes key."""
+    s = line.strip()
+    if not s or len(s) > 120 or s.endswith(("?", "!", ":")):
+        return False
+    return _NOTES_DATE.search(s) is not None or _NOTES_EXTRA.match(s) is not None
+
+
+def notes_header_start(lines: list[str], i: int) -> int:
+    """If a Lotus Notes header whose To: line is lines[i] starts above it, that start; else -1.
+
+    Walks up over the date line, the name line(s) right above it ("Brent A Price\n11/20/2000 12:17 PM",
+    "Jean Munoz <j@x>\n04/04/2001 08:51 PM", "Name\nSent by: Name\n04/25/2001"), and Notes' tab-indented
+    company/"From:" lines. Needs a dated line right above the To: block, so prose with "To:" never matches.
+    """
+    if not _TO_LINE.match(lines[i]) or not _to_block(lines, i):
+        return -1
+    if _full_header_run(lines, i):
+        return i  # "To:\ncc:\nDate:\nFrom:\nSubject:": a whole header block, no sender line above it
+    j = i
+    while j > 0 and not lines[j - 1]:
+        j -= 1
+    if j == 0 or not _preamble_line(lines[j - 1]):
+        return -1
+    start = j - 1
+    k = start
+    taken = 1
+    while k > 0 and taken < 6:
+        prev = lines[k - 1]
+        if prev and (
+            _preamble_line(prev)
+            or (len(prev.strip()) <= 60 and not prev.rstrip().endswith((".", "?", "!", ":")))
+        ):
+            # a name line counts only when glued to a dated line below it
+            if not _preamble_line(prev) and not _preamble_line(lines[k]):
+                break
+            k -= 1
+            taken += 1
+            continue
+        if not prev and lines[k][:1] == "\t":
+            # tab-indented Notes layout: "\tCompany\n\t\n\tFrom:  Name   date" (tab-only lines are blank here)
+            b = k - 1
+            while b > 0 and not lines[b - 1] and b > k - 3:
+                b -= 1
+            if b > 0 and lines[b - 1][:1] == "\t" and len(lines[b - 1].strip()) <= 60:
+                k = b - 1
+                taken += 1
+                continue
+        break
+    return k
+
+
 _INLINE_SUBJECT = re.compile(r"(?:Subject|Betreff|Objet|Asunto|Oggetto)\s*:\s*(.*)$", re.IGNORECASE)
 
 
@@ -286,6 +419,16 @@ def is_dashed_attribution(line: str) -> bool:
     """A Zoho-style attribution between dashes, with no colon."""
     m = _DASHED_ATTRIBUTION.match(line)
     return m is not None and attribution_strength(m.group(1) + ":") == 2
+
+
+# Novell GroupWise: ">>> Anna Schmidt 12/11/00 03:54PM >>>", ">>> <anna@x.org> 2/16/01 10:41:43 am >>>", and the
+# quoted message follows unquoted. Starts with ">" but is an attribution, not a quote.
+_GROUPWISE = re.compile(r"^>>>\s*\S.{0,120}?\d{1,4}[/.-]\d{1,2}[/.-]\d{2,4}.{0,40}?>>>\s*$")
+
+
+def is_groupwise_attribution(line: str) -> bool:
+    """The ">>> Name date time >>>" line GroupWise puts above the unquoted message it replies to."""
+    return line[:3] == ">>>" and line[-3:] == ">>>" and _GROUPWISE.match(line) is not None
 
 
 def is_rule_line(line: str) -> bool:

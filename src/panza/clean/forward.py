@@ -3,7 +3,9 @@
 Gmail/Thunderbird use a dashed banner ("---------- Forwarded message ---------", "-------- Weitergeleitete
 Nachricht --------"); Apple Mail a sentence with a colon ("Begin forwarded message:", "Inicio del mensaje
 reenviado:"). Outlook has no banner: its forwards are header blocks whose Subject starts with FW:/WG:/TR:
-(see attribution.subject_is_forward).
+(see attribution.subject_is_forward). Lotus Notes names the forwarder between dashes, often wrapped over
+two lines ("----- Forwarded by Anna Schmidt/HOU/ACME on 12/13/2000 01:50 PM -----", "----- Weitergeleitet von
+… am … -----").
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ _BANNER = (
     r"|edelleenlähetetty\s+viesti|przekazana\s+wiadomość|wiadomość\s+przekazana|přeposlaná\s+zpráva"
     r"|пересылаемое\s+сообщение|пересланное\s+сообщение|переслане\s+повідомлення|пересланий\s+лист"
     r"|転送メッセージ|转发的邮件|转发邮件|轉寄郵件|전달된\s*메시지|전달된\s*메일"
+    r"|inline\s+attachment\s+follows"  # Netscape / Notes: "--------- Inline attachment follows ---------"
 )
 _BANNER_LINE = re.compile(rf"^\s*[-–—_=*]{{2,}}\s*(?:{_BANNER})\s*[-–—_=*]{{2,}}\s*$", re.IGNORECASE)
 _SENTENCE = (
@@ -35,10 +38,22 @@ _SENTENCE = (
 _SENTENCE_LINE = re.compile(rf"^\s*(?:{_SENTENCE})\s*[:：]?\s*$", re.IGNORECASE)
 
 
+# Lotus Notes / Domino: the trailing dashes may sit on the next line when the client wrapped it.
+_NOTES_BY = (
+    r"forwarded\s+by|weitergeleitet\s+von|transféré\s+par|transfere\s+par|reenviado\s+por|inoltrato\s+da"
+    r"|doorgestuurd\s+door|encaminhado\s+por|reencaminhado\s+por|vidarebefordrat\s+av|videresendt\s+af"
+    r"|videresendt\s+av|välittänyt|przekazane\s+przez|přeposlal|переслано"
+)
+_NOTES_LINE = re.compile(rf"^\s*-{{2,}}\s*(?:{_NOTES_BY})\s+\S.{{0,160}}$", re.IGNORECASE)
+_DIGIT = re.compile(r"\d")
+
+
 def is_forward_marker(line: str) -> bool:
-    """True for a forward banner or an Apple-style "Begin forwarded message:" line."""
-    if not line or len(line) > 90:
+    """True for a forward banner, a Lotus Notes "Forwarded by" line or an Apple-style "Begin forwarded message:"."""
+    if not line or len(line) > 200:
         return False
     if line.lstrip()[:1] in "-–—_=*":
-        return _BANNER_LINE.match(line) is not None
-    return _SENTENCE_LINE.match(line) is not None
+        if len(line) <= 90 and _BANNER_LINE.match(line) is not None:
+            return True
+        return _NOTES_LINE.match(line) is not None and _DIGIT.search(line) is not None
+    return len(line) <= 90 and _SENTENCE_LINE.match(line) is not None

@@ -18,8 +18,10 @@ from panza.clean.attribution import (
     header_block_end,
     header_subject,
     is_dashed_attribution,
+    is_groupwise_attribution,
     is_original_message_line,
     is_rule_line,
+    notes_header_start,
     subject_is_forward,
 )
 from panza.clean.forward import is_forward_marker
@@ -42,6 +44,12 @@ def quote_flags(lines: list[str]) -> list[bool]:
     flags = [line[:1] == ">" for line in lines]
     if True not in flags:
         return flags
+    if ">>>" in "".join(x[-3:] for x in lines if x[:3] == ">>>"):
+        for i, line in enumerate(lines):
+            if is_groupwise_attribution(line):
+                flags[i] = False
+        if True not in flags:
+            return flags
     # bytes(list_of_bools) gives a 0/1 byte string: pattern searches on it run in C, not per line in Python.
     b = bytes(flags)
     # A quoted line re-wrapped by the sender's client loses its `>`: "> Cc: a; b; linux-kernel@\nvger.org;\n> …".
@@ -57,6 +65,7 @@ def quote_flags(lines: list[str]) -> list[bool]:
         ):
             flags[i] = True
         pos = b.find(b"\x01\x00\x01", pos + 1)
+    _rewrapped_runs(lines, flags, b)
     n = len(lines)
     arrows: list[int] = []
     i = 0 if flags[0] else _next_block(b, 0)
@@ -74,6 +83,34 @@ def quote_flags(lines: list[str]) -> list[bool]:
     for i in arrows:
         flags[i] = False
     return flags
+
+
+def _rewrapped_runs(lines: list[str], flags: list[bool], b: bytes) -> None:
+    """Long quoted lines that the replier's client re-wrapped: "> … enabling access\nto leaked documents.\n> …".
+
+    Unquoted lines glued between quoted lines, under a long quoted line that stops mid-sentence, starting in
+    lower case or clearly past the wrap width (full-width lines but the last), are the rest of that quoted line.
+    """
+    pos = b.find(b"\x01\x00")
+    n = len(lines)
+    while pos >= 0:
+        i = pos + 1
+        k = i
+        while k < n and k < i + 12 and not flags[k] and lines[k]:
+            k += 1
+        prev = lines[i - 1]
+        if (
+            k > i
+            and ((k < n and flags[k]) or not any(lines[k:]))  # up to the next quoted line, or the end
+            and len(prev) >= 60
+            and not prev.endswith((".", "?", "!", ":", ">"))
+            and all(len(x) <= 100 for x in lines[i:k])
+            and all(len(x) >= 50 for x in lines[i : k - 1])  # a wrapped paragraph: full lines, then the tail
+            and (not lines[i][:1].isupper() or len(prev) >= 76)
+        ):
+            for j in range(i, k):
+                flags[j] = True
+        pos = b.find(b"\x01\x00", pos + 1)
 
 
 def _next_block(b: bytes, start: int) -> int:
@@ -95,6 +132,8 @@ def find_cut(lines: list[str], flags: list[bool]) -> tuple[int, str]:
         c = line[0]
         if c == " ":
             c = line.lstrip()[:1]
+        if c == ">" and is_groupwise_attribution(line):  # unflagged by quote_flags
+            return i, REPLY
         if c not in _DASHES and ":" not in line and "：" not in line:
             i = b.find(0, i + 1)  # the common case: a prose line with no colon, no rule
             continue
@@ -125,6 +164,9 @@ def find_cut(lines: list[str], flags: list[bool]) -> tuple[int, str]:
             if end > 0:
                 kind = FORWARD if subject_is_forward(header_subject(lines, i, end)) else REPLY
                 return _back_over_rules(lines, i), kind
+            start = notes_header_start(lines, i)
+            if start >= 0:
+                return start, REPLY
         i = b.find(0, i + 1)
     return n, ""
 

@@ -11,16 +11,20 @@ segments. A pure forward (nothing written above the forwarded block) gives text 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from panza.clean.attribution import (
     attribution_start,
     header_block_end,
+    is_bare_wrote,
     is_dashed_attribution,
+    is_groupwise_attribution,
     is_header_key_line,
     is_original_message_line,
     is_rule_line,
+    notes_header_at,
 )
 from panza.clean.forward import is_forward_marker
 from panza.clean.quotes import FORWARD, find_cut, quote_flags
@@ -28,6 +32,7 @@ from panza.clean.signature import split_signature
 from panza.clean.text import first_nonblank, is_quoted, join_lines, normalize_lines, unquote
 
 _MAX_DEPTH = 12
+_WRAPPED_RULE_TAIL = re.compile(r"^\S.{0,40}\s-{3,}\s*$|^-{3,}\s*$")
 
 
 @dataclass(frozen=True)
@@ -126,6 +131,8 @@ def _drop_attribution(cur: list[str]) -> None:
     start, strength = attribution_start(cur, end - 1)
     if strength:
         del cur[start:]
+    elif end == len(cur) and is_bare_wrote(cur[end - 1]):
+        del cur[end - 1 :]  # glued to the quote: "Anna Schmidt wrote\n> …" (Nabble)
 
 
 def _clean_entry(lines: list[str], names: tuple[str, ...], depth: int) -> list[str]:
@@ -145,8 +152,15 @@ def _clean_entry(lines: list[str], names: tuple[str, ...], depth: int) -> list[s
             or is_original_message_line(line)
             or is_rule_line(line)
             or (line[:1] == "-" and is_dashed_attribution(line))
+            or (line[:1] == ">" and is_groupwise_attribution(line))
         ):
             i = first_nonblank(lines, i + 1)
+            if i < n and line[:1] == "-" and not line.endswith("-") and _WRAPPED_RULE_TAIL.match(lines[i]):
+                i = first_nonblank(lines, i + 1)  # "----- Forwarded by … 01:50\nPM -----": the wrapped tail
+            continue
+        end = notes_header_at(lines, i)
+        if end > 0:
+            i = first_nonblank(lines, end)
             continue
         end = header_block_end(lines, i)
         if end > 0:

@@ -9,7 +9,8 @@ Removed, from the first that applies:
 * "Sent from my iPhone" and its translations near the end;
 * a trailing contact block (title, company, phone, address, URL, PGP fingerprint) after the closing name.
   The closing name is found from a closing formula ("Best,", "Mit freundlichen Grüßen", "よろしくお願いします"
-  …) or from `user_names`; the block must consist of short lines with at least one contact marker. A P.S.
+  …) or from `user_names`; the block must consist of short lines with at least one contact marker. With no
+  closing, a last paragraph "Full Name / title / phone" goes whole. A P.S.
   between the closing and the block stays with the text. Only what follows the closing is a candidate:
   a phone line the user wrote above it ("call me any time.\nTel. 0170 5523918\n\nBest,\nJen") stays.
 """
@@ -120,7 +121,8 @@ _NAME_LINE = re.compile(r"^[-–—~]?\s*[^\W\d_][\w.'’\-]*(?:\s+[\w.'’\-]+)
 
 _PHONE = re.compile(
     r"(?:\+\s?\d[\d\s().\-/]{6,}\d|\(?\b0\d[\d\s().\-/]{5,}\d|\b\d{3}[\s.\-]\d{3}[\s.\-]\d{4}\b"
-    r"|\b(?:tel|phone|mobile|mob|cell|fax|telefon|handy|tél|móvil|cellulare|телефон|電話|手机|전화)\b\.?:?\s*\+?\d)",
+    r"|\(\d{3}\)\s?\d{3}[\s.\-]\d{4}\b"  # North American "(713) 853-5620"
+    r"|\b(?:tel|phone|ph|mobile|mob|cell|fax|telefon|handy|tél|móvil|cellulare|телефон|電話|手机|전화)\b\.?:?\s*\+?\(?\d)",
     re.IGNORECASE,
 )
 _WEB = re.compile(
@@ -170,7 +172,7 @@ def _find_delimiter(lines: list[str], end: int) -> int:
     """The `-- ` line; or a rule line ("———", "______") followed only by a contact/mailing-list block."""
     if "--" in lines or "—" in lines:  # C-level scan; lines are right-stripped
         for i in range(max(0, end - 40), end):
-            if _is_delimiter(lines[i]):
+            if _is_delimiter(lines[i]) and not _archive_trailer(lines[i + 1 : end]):
                 return i
     lo = max(0, end - 15)
     if _RULE_CHARS.isdisjoint([x[:1] for x in lines[lo:end]]):
@@ -182,10 +184,43 @@ def _find_delimiter(lines: list[str], end: int) -> int:
             and line[0] in _RULE_CHARS
             and (i == 0 or not lines[i - 1] or _is_name_line(lines[i + 1]))
             and _is_rule(line)
-            and (_contact_like(lines[i + 1 : end]) or _short_name_block(lines[i + 1 : end]))
+            and (
+                _contact_like(lines[i + 1 : end])
+                or _short_name_block(lines[i + 1 : end])
+                or (len(line) >= 20 and _ad_footer(lines[i + 1 : end]))
+            )
         ):
             return i
     return end
+
+
+def _ad_footer(lines: list[str]) -> bool:
+    """ "Do You Yahoo!?\nYahoo! Mail - …\nhttp://mail.yahoo.com": a webmail/list ad under a long rule.
+
+    At most four short lines ending with a link: the shape free-mail services and list servers append.
+    """
+    content = [x for x in lines if x]
+    return 0 < len(content) <= 4 and all(len(x) <= 80 for x in content) and _has_web(content[-1])
+
+
+# What a list's web archive (Nabble) appends under "--" to a message posted through it.
+_ARCHIVE_LINE = re.compile(
+    r"^(?:View\s+this\s+message\s+in\s+context:|Sent\s+from\s+the\s.{1,80}\smailing\s+list\s+archive\s+at\s"
+    r"|Sent\s+from:\s+https?://)",
+    re.IGNORECASE,
+)
+
+
+def _archive_trailer(lines: list[str]) -> bool:
+    """ "View this message in context: <url>\nSent from the … mailing list archive at Nabble.com."
+
+    Kept as part of the posted text: on real annotated list mail (zones-dev) people count it in 23 of 25
+    messages, and a user's own sent copy never carries it (the archive adds it on the way to the list).
+    """
+    content = [x for x in lines if x]
+    if not content or len(content) > 4 or not _ARCHIVE_LINE.match(content[0]):
+        return False
+    return all(_ARCHIVE_LINE.match(x) or _has_web(x) or x.endswith(".html") for x in content)
 
 
 def _short_name_block(lines: list[str]) -> bool:
@@ -240,6 +275,7 @@ def _find_mobile(lines: list[str], end: int) -> int:
             if (
                 len(line) <= 80
                 and _maybe_mobile(line)
+                and not _ARCHIVE_LINE.match(line)
                 and _MOBILE.match(line.strip())
                 and not _PROSE_WORDS.search(line)
             ):
@@ -376,23 +412,62 @@ def _find_contact_block(lines: list[str], end: int, names: Sequence[str]) -> int
         ps = _after_postscript(lines, c + 1, end)
         if ps < end:
             return ps
-    # No closing formula: a last paragraph "Full Name / title / phone" keeps the name line only
-    # (CJK signatures put the full name on top of the block: it belongs to the signature there).
+    # No closing formula: a last paragraph "Full Name / title / phone" is a signature block, name included
+    # (on real annotated mail, zones-dev, people label the full name on top of such a block as signature).
     start = end - 1
     while start > lo and lines[start - 1]:
         start -= 1
-    name = lines[start]
+    two = _name_block_above(lines, start, end, lo)
+    if two < start:
+        return two
+    # "wunder\nWalter Underwood\nwunder@…": a nickname above the block goes with it (zones-dev annotators).
+    nick = end - start >= 3 and " " not in lines[start].strip() and len(lines[start]) <= 15
+    name = lines[start + 1] if nick else lines[start]
     if end - start >= 2 and _is_name_line(name):
         cjk = _CJK.search(name) is not None
         if len(name.split()) >= 2 or (cjk and len(name) <= 8):
-            rest = lines[start + 1 : end]
+            rest = lines[start + 1 + nick : end]
             if (
-                (end - start >= 3 or _KEY.match(rest[0]))
+                (end - start >= 3 or _KEY.match(rest[0]) or _bare_contact(rest[0]))
                 and _contact_like(rest)
                 and any(_has_phone(x) or _has_web(x) or _KEY.match(x) for x in rest)
             ):
-                return start if cjk else start + 1
+                return start
     return end
+
+
+def _name_block_above(lines: list[str], start: int, end: int, lo: int) -> int:
+    """ "Ryan F. Ruppert\nSenior Geologist\n\n396 West Greens Road\n713.431.1839 Telephone": a name/title
+    paragraph over a contact paragraph (phone, link or street address) is one signature block."""
+    rest = lines[start:end]
+    if not (any(_has_phone(x) or _has_web(x) for x in rest) and _contact_like(rest)):
+        return end
+    b = start - 1
+    if b <= lo or lines[b]:
+        return end
+    top = b
+    while top > lo and lines[top - 1]:
+        top -= 1
+    block = lines[top:b]
+    if (
+        2 <= len(block) <= 5
+        and len(block[0].split()) >= 2
+        and _is_name_line(block[0])
+        and all(len(x) <= 48 for x in block)
+        and (_contact_like(block[1:]) or all(_is_name_line(x) for x in block[1:]))
+        and top > lo
+        and not lines[top - 1]
+    ):
+        return top
+    return end
+
+
+_BARE_CONTACT = re.compile(r"^\S*(?:https?://|www\.|@)\S*$|^\+?[\d\s().\-/]{7,}$")
+
+
+def _bare_contact(line: str) -> bool:
+    """A line that is only a link, an address or a phone number ("Joel Bernstein\nhttp://joelsolr.blogspot.com/")."""
+    return _BARE_CONTACT.match(line.strip()) is not None
 
 
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")

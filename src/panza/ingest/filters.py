@@ -14,7 +14,7 @@ REASONS: tuple[str, ...] = (
     "forward",  # a forward with nothing written by the user
     "empty",  # no text body, or nothing left after removing quotes and signature
     "undecodable",  # encrypted, or text that decodes only to binary garbage
-    "duplicate",  # same Message-ID or same text as a message already kept
+    "duplicate",  # a copy of a message already kept: same Message-ID, or same text, recipients and date
     "language",  # not in the ingest.languages allowlist
     "broken",  # not a parseable message (no headers, unsplittable MIME, an internal error)
 )
@@ -24,7 +24,6 @@ NO_SENDER = (
     "or use --any-sender for a Sent-only export"
 )
 
-_SPACE = re.compile(r"\s+")
 # Forward markers in subjects: English, German (WG), French (TR), Spanish/Italian (RV/I), Dutch, Nordic.
 _FWD_SUBJECT = re.compile(r"^\s*(?:\[[^\]]*\]\s*)?(?:fwd?|wg|tr|rv|enc|doorst|vs|vb|i)\s*:", re.I)
 
@@ -48,9 +47,22 @@ def message_id_key(mid: str) -> int:
     return _key(mid.strip())
 
 
-def body_key(text: str) -> int:
+def normalized_text(text: str) -> str:
+    """The user's text blind to case and whitespace (re-wrapped copies compare equal); str.split runs in C."""
+    return " ".join(text.split()).casefold()
+
+
+def body_key(text: str, *, normalized: bool = False) -> int:
     """Dedupe key of the user's text, blind to case and whitespace (re-sent and re-wrapped copies)."""
-    return _key(_SPACE.sub(" ", text).strip().casefold())
+    return _key(text if normalized else normalized_text(text))
+
+
+def copy_key(text: str, to: Iterable[str], date: str | None, *, normalized: bool = False) -> int:
+    """Dedupe key of one message's copies: its text, recipients and date (a Takeout holding it in Sent and All
+    Mail). The same text sent to other people or at another time ("Thanks, will do!") is another message."""
+    norm = text if normalized else normalized_text(text)
+    rcpt = ",".join(sorted({a.strip().lower() for a in to}))
+    return _key(f"{norm}\x00{rcpt}\x00{date or ''}")
 
 
 def synthetic_message_id(from_addr: str, date: str | None, subject: str | None, text: str) -> str:

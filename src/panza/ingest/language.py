@@ -59,7 +59,9 @@ def _mapped_model():
         folder.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=folder.parent))
         try:
-            np.save(tmp / "ptc.npy", np.ascontiguousarray(ptc))
+            # float32, not the packaged float16: numpy has no float16 matrix product, so every score
+            # converted the gathered rows first (19 µs of a 100 µs detection; 1.5 µs in float32, same values).
+            np.save(tmp / "ptc.npy", np.ascontiguousarray(ptc, dtype=np.float32))
             np.save(tmp / "pc.npy", np.asarray(pc))
             np.save(tmp / "nextmove.npy", np.frombuffer(nextmove, dtype=f"u{nextmove.itemsize}"))
             np.save(tmp / "row.npy", np.frombuffer(row, dtype=f"u{row.itemsize}"))
@@ -101,7 +103,7 @@ def _cache_folder() -> Path:
     if spec is None or not spec.submodule_search_locations:
         raise ImportError("py3langid is not installed")
     packaged = Path(next(iter(spec.submodule_search_locations))) / "data" / "model.npz.xz"
-    return cache_dir() / "langid" / f"py3langid-{version('py3langid')}-{packaged.stat().st_size}"
+    return cache_dir() / "langid" / f"py3langid-{version('py3langid')}-{packaged.stat().st_size}-f32"
 
 
 def prepare() -> None:

@@ -380,9 +380,39 @@ _VALID_ADDR = re.compile(r"[^@\s<>\"(),;:]+@[^@\s<>\"(),;:]+")
 _ANY_ADDR = re.compile(r"[^@\s<>\"(),;:']+@[^@\s<>\"(),;:']+\.[^@\s<>\"(),;:'.]+")
 
 
+# The RFC 5322 form nearly every client writes: "Tue, 05 Mar 2024 10:15:00 +0100" (day name optional).
+_RFC_DATE = re.compile(
+    r"^\s*(?:[A-Z][a-z]{2},\s*)?(\d{1,2}) ([A-Z][a-z]{2}) (\d{4}) (\d{2}):(\d{2})(?::(\d{2}))? ([+-])(\d{2})(\d{2})(?:\s*\([\w ]{0,20}\))?\s*$"
+)
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1
+    )
+}
+
+
+def _fast_iso_date(value: str) -> str | None:
+    """ISO-8601 of the common RFC 5322 form without building a datetime; None when unsure (-0000, odd days)."""
+    m = _RFC_DATE.match(value)
+    if m is None:
+        return None
+    day, mon, year, hh, mm, ss, sign, th, tm = m.groups()
+    month = _MONTHS.get(mon)
+    d = int(day)
+    if month is None or not 1 <= d <= 28 or int(hh) > 23 or int(mm) > 59 or int(ss or 0) > 59:
+        return None  # days 29-31 need the calendar: the stdlib path checks them
+    if sign == "-" and th == "00" and tm == "00":
+        return None  # "-0000" means "no zone": the stdlib gives a naive time
+    return f"{year}-{month:02d}-{d:02d}T{hh}:{mm}:{ss or '00'}{sign}{th}:{tm}"
+
+
 def iso_date(value: str | None) -> str | None:
     if not value:
         return None
+    fast = _fast_iso_date(value)
+    if fast is not None:
+        return fast
     try:
         dt: datetime = parsedate_to_datetime(_unsurrogate(value))
         return dt.isoformat()
@@ -419,6 +449,26 @@ def gmail_labels(value: str | None) -> list[str]:
 
 
 _WANTED = frozenset({"from", "to", "subject", "date", "message-id", "in-reply-to", "x-gmail-labels"})
+
+# Header names any real message carries at least one of; a "header" block made only of other names is the
+# first line of a bare body the parser mistook for a field ("bq: I thought…", "Ronald:").
+_KNOWN_FIELDS = frozenset(
+    {
+        "from", "to", "cc", "bcc", "subject", "date", "message-id", "received", "return-path", "sender",
+        "reply-to", "in-reply-to", "references", "mime-version", "content-type", "content-transfer-encoding",
+        "delivered-to", "user-agent", "organization", "newsgroups", "path", "status", "importance",
+        "thread-topic", "thread-index", "dkim-signature", "authentication-results", "precedence",
+    }
+)  # fmt: skip
+
+
+def is_body_only(msg: Message) -> bool:
+    """No header field a mail client writes: the bytes are a bare body (a saved or exported message text)."""
+    for name in msg:
+        k = name.lower()
+        if k in _KNOWN_FIELDS or k.startswith(("x-", "list-", "arc-", "resent-")):
+            return False
+    return True
 
 
 def read_headers(msg: Message) -> Headers:
@@ -530,8 +580,20 @@ def _walk(part: Message, depth: int, info: Body) -> tuple[str, str] | None:
     return text, "plain"
 
 
+# "text/plain; charset=utf-8; format=flowed": no RFC 2231 continuations, no quoted specials.
+_SIMPLE_CTYPE = re.compile(
+    r'^\s*[\w.+-]+/[\w.+-]+\s*((?:;\s*[\w.-]+\s*=\s*(?:"[^"\\;*]*"|[^;"\s*]+)\s*)*);?\s*$'
+)
+_SIMPLE_PARAM = re.compile(r'([\w.-]+)\s*=\s*(?:"([^"]*)"|([^;"\s]+))')
+
+
 def _params(part: Message) -> dict[str, str]:
     """Content-Type parameters, parsed once (each ``get_param`` call re-parses the header)."""
+    value = part.get("content-type")
+    if isinstance(value, str):
+        m = _SIMPLE_CTYPE.match(value)
+        if m is not None:  # the common case, without the stdlib's general (and slow) parameter parser
+            return {k.lower(): (q or v).strip() for k, q, v in _SIMPLE_PARAM.findall(m.group(1))}
     try:
         pairs = part.get_params() or []
     except Exception:

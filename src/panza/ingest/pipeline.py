@@ -53,6 +53,7 @@ class ExtractResult:
     counts: dict[str, int] = field(default_factory=dict)  # "kept" and every reason
     seconds: float = 0.0
     workers: int = 1
+    same_text_kept: int = 0  # kept although an earlier kept message has the same text (other recipients/date)
 
     @property
     def kept(self) -> int:
@@ -134,7 +135,7 @@ def _dumps(rec: dict[str, Any]) -> str:
 
 
 def process_message(raw: RawMessage, opts: Options) -> tuple:
-    """Raw bytes -> ("k", JSON line, source, from, id key, text key) or ("d", reason, JSON line).
+    """Raw bytes -> ("k", JSON line, source, from, id key, copy key, text key) or ("d", reason, JSON line).
 
     Never raises: anything unexpected becomes a ``broken`` discard naming the error.
     """
@@ -163,8 +164,10 @@ def _analyse(raw: RawMessage, opts: Options) -> tuple | _Draft:
     if not raw.data.strip():
         return _discard("broken", "no bytes (empty file or lone mbox separator)", raw)
     msg = mime.parse(raw.data)
-    if not msg.keys():
-        return _discard("broken", "no header fields: not an email message", raw)
+    if mime.is_body_only(msg):
+        if not opts.any_sender:  # no From to match against the user's addresses
+            return _discard("broken", "no header fields: not an email message", raw)
+        return _analyse_body_only(raw, opts)
     h = mime.read_headers(msg)
     meta = {"message_id": h.message_id, "from": h.from_addr or None, "subject": h.subject, "date": h.date}
     if raw.takeout and not any(label.lower() in opts.takeout_labels for label in h.labels):
@@ -193,13 +196,28 @@ def _analyse(raw: RawMessage, opts: Options) -> tuple | _Draft:
             return _discard("forward", "forwarded as an attachment, no text of the user's", raw, meta)
         return _discard("empty", f"empty {b.kind} body", raw, meta)
 
+    return _clean(raw, h, meta, text, opts, forwarded_attachment=b.forwarded_attachment)
+
+
+def _clean(
+    raw: RawMessage,
+    h: mime.Headers,
+    meta: dict[str, Any],
+    text: str,
+    opts: Options,
+    *,
+    forwarded_attachment: bool,
+) -> tuple | _Draft:
+    """The user's own text of a decoded body, or the discard saying why there is none."""
     from panza.clean import extract_reply
 
+    if not text.strip():
+        return _discard("empty", "empty body", raw, meta)
     names = opts.user_names + filters.names_from_display(h.from_name)
     reply = extract_reply(text, user_names=names)
     mine = filters.tidy(reply.text)
     if not mine:
-        if reply.forward or b.forwarded_attachment or filters.subject_is_forward(h.subject):
+        if reply.forward or forwarded_attachment or filters.subject_is_forward(h.subject):
             return _discard("forward", "forward with nothing written by the user", raw, meta)
         return _discard("empty", "nothing left after removing quotes and signature", raw, meta)
     words = language.count_words(mine)
@@ -208,11 +226,37 @@ def _analyse(raw: RawMessage, opts: Options) -> tuple | _Draft:
     return _Draft(raw, h, meta, mine, tuple(reply.thread))
 
 
+_NO_HEADERS = mime.Headers(
+    from_name="",
+    from_addr="",
+    to=[],
+    subject=None,
+    date=None,
+    message_id=None,
+    in_reply_to=None,
+    labels=[],
+    from_addrs=[],
+)
+
+
+def _analyse_body_only(raw: RawMessage, opts: Options) -> tuple | _Draft:
+    """A message with no header fields under ``--any-sender`` (a Sent-only export): its bytes are the body.
+
+    Cleaned like any other text/plain body; the record has no subject, date or recipients.
+    """
+    meta: dict[str, Any] = {"message_id": None, "from": None, "subject": None, "date": None}
+    text = mime.decode_bytes(raw.data)
+    if mime.garbage_ratio(text) > GARBAGE_RATIO:
+        return _discard("undecodable", "no header fields and the bytes are not text", raw, meta)
+    return _clean(raw, _NO_HEADERS, meta, text, opts, forwarded_attachment=False)
+
+
 def _complete(draft: _Draft, lang: str | None, opts: Options) -> tuple:
     raw, h, meta, mine = draft.raw, draft.h, draft.meta, draft.mine
     if opts.languages and lang not in opts.languages:
         return _discard("language", f"language {lang} not in {sorted(opts.languages)}", raw, meta, mine)
     mid = h.message_id or filters.synthetic_message_id(h.from_addr, h.date, h.subject, mine)
+    norm = filters.normalized_text(mine)
     record = {
         "email": mine,
         "subject": h.subject,
@@ -229,7 +273,8 @@ def _complete(draft: _Draft, lang: str | None, opts: Options) -> tuple:
         raw.source,
         meta["from"],
         filters.message_id_key(mid),
-        filters.body_key(mine),
+        filters.copy_key(norm, h.to, h.date, normalized=True),
+        filters.body_key(norm, normalized=True),
     )
 
 
@@ -387,7 +432,9 @@ def extract(
     n_workers = resolve_workers(workers, total_bytes)
     counts = dict.fromkeys(("kept", *REASONS), 0)
     seen_ids: set[int] = set()
+    seen_copies: set[int] = set()
     seen_bodies: set[int] = set()
+    same_text_kept = 0
     t0 = time.perf_counter()
     with ExitStack() as stack:
         out = stack.enter_context(atomic_open(out_path))
@@ -396,12 +443,13 @@ def extract(
         pending_bytes = 0
         for n, (outcome, used) in enumerate(_outcomes(srcs, opts, n_workers), 1):
             if outcome[0] == "k":
-                _, line, source, sender, id_key, text_key = outcome
+                _, line, source, sender, id_key, copy_key, text_key = outcome
+                # Only copies of one message go: "Thanks, will do!" to twenty people is twenty messages.
                 dup = (
                     "same Message-ID as an earlier message"
                     if id_key in seen_ids
-                    else "same text as an earlier message"
-                    if text_key in seen_bodies
+                    else "same text, recipients and date as an earlier message"
+                    if copy_key in seen_copies
                     else None
                 )
                 if dup:
@@ -424,7 +472,11 @@ def extract(
                     )
                 else:
                     seen_ids.add(id_key)
-                    seen_bodies.add(text_key)
+                    seen_copies.add(copy_key)
+                    if text_key in seen_bodies:
+                        same_text_kept += 1
+                    else:
+                        seen_bodies.add(text_key)
                     counts["kept"] += 1
                     out.write(line)
             else:
@@ -444,7 +496,7 @@ def extract(
                 f"no messages found in {names}: is it empty, or not an mbox/Maildir/.eml folder?"
             )
         discards.remove_stale()
-    return ExtractResult(out_path, discard_path, counts, time.perf_counter() - t0, n_workers)
+    return ExtractResult(out_path, discard_path, counts, time.perf_counter() - t0, n_workers, same_text_kept)
 
 
 # ------------------------------------------------------------------ summary and CLI entry
@@ -461,6 +513,9 @@ def print_summary(result: ExtractResult, file: IO[str] | None = None) -> None:
     table.add_column("messages", justify="right")
     table.add_column("share", justify="right")
     table.add_row("kept", str(result.kept), f"{100 * result.kept / total:.1f}%", style="bold green")
+    if result.same_text_kept:
+        n = result.same_text_kept
+        table.add_row("  of which same text, other recipients/date", str(n), f"{100 * n / total:.1f}%")
     for reason in REASONS:
         n = result.counts.get(reason, 0)
         if n:
@@ -532,7 +587,7 @@ def extract_from_config(cfg: Any, *, progress: bool = True) -> tuple[ExtractResu
         "languages": sorted(str(x) for x in languages),
         "labels": sorted(str(x) for x in labels),
         "names": user_names,
-        "version": 1,
+        "version": 2,  # 2: duplicates are copies of one message only (same text, recipients and date)
     }
     fingerprint = _fingerprint(sources, settings)
     summary_path = discard_dir / SUMMARY
@@ -542,7 +597,9 @@ def extract_from_config(cfg: Any, *, progress: bool = True) -> tuple[ExtractResu
         except (OSError, json.JSONDecodeError):
             saved = {}
         if saved.get("fingerprint") == fingerprint and saved.get("out_path") == str(out_path):
-            return ExtractResult(out_path, discard_dir, saved["counts"], saved.get("seconds", 0.0)), True
+            result = ExtractResult(out_path, discard_dir, saved["counts"], saved.get("seconds", 0.0))
+            result.same_text_kept = int(saved.get("same_text_kept", 0))
+            return result, True
 
     result = extract(
         sources,
@@ -563,6 +620,7 @@ def extract_from_config(cfg: Any, *, progress: bool = True) -> tuple[ExtractResu
                 "fingerprint": fingerprint,
                 "out_path": str(out_path),
                 "counts": result.counts,
+                "same_text_kept": result.same_text_kept,
                 "seconds": result.seconds,
                 "workers": result.workers,
             },
