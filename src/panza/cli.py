@@ -23,6 +23,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("panza.write.runner:main", "draft emails (interfaces=cli or interfaces=json)"),
     "train": ("panza.train.trainer:main", "fine-tune a model on the prepared data (lora, rosa, full)"),
     "merge": ("panza.export.merge:main", "merge a trained adapter into its base model"),
+    "export": ("panza.export.gguf:main", "export a trained model: `panza export gguf checkpoint=RUN`"),
 }
 
 
@@ -56,6 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--test-split", type=float, metavar="F", help="fraction held out (= test_split=F)")
         if name in ("run", "train", "merge"):
             p.add_argument("--data", metavar="DIR", help="prepared data folder (= user.data_dir=DIR)")
+        if name == "export":
+            p.add_argument("step", choices=["gguf"], help="what to export (= export.step)")
         p.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides")
     return parser
 
@@ -79,6 +82,8 @@ def _apply_shortcuts(cfg: DictConfig, args: argparse.Namespace) -> None:
             setkey("user.data_dir", getattr(args, flag))
     if getattr(args, "test_split", None) is not None:
         setkey("test_split", args.test_split)
+    if getattr(args, "step", None):
+        setkey("export.step", args.step)
 
 
 def _resolve(target: str) -> Callable[[DictConfig], int | None]:
