@@ -111,7 +111,7 @@ def test_converter_reproduces_llama_cpps_own_smollm2_gguf(embedded_f16: Path) ->
 
     ref, ours = _fields(gguf_path()), _fields(embedded_f16)
     for key in ("tokenizer.ggml.tokens", "tokenizer.ggml.token_type", "tokenizer.ggml.merges",
-                "tokenizer.ggml.model", "tokenizer.ggml.pre", "tokenizer.ggml.bos_token_id",
+                "tokenizer.ggml.model", "tokenizer.ggml.bos_token_id",
                 "tokenizer.ggml.eos_token_id", "tokenizer.ggml.padding_token_id", "tokenizer.chat_template",
                 "llama.context_length", "llama.embedding_length", "llama.feed_forward_length",
                 "llama.block_count", "llama.attention.head_count", "llama.attention.head_count_kv",
@@ -121,6 +121,9 @@ def test_converter_reproduces_llama_cpps_own_smollm2_gguf(embedded_f16: Path) ->
         if key in ref:
             assert ours[key] == pytest.approx(ref[key]) if isinstance(ref[key], float) else ours[key] == ref[key], key
     assert ours["__tensors__"] == ref["__tensors__"]
+    # transformers' GGUF import (how the embedded model became a HF folder) writes a plain ByteLevel
+    # pre-tokenizer, without SmolLM's digit splitting; ours must follow the folder's tokenizer.json.
+    assert ref["tokenizer.ggml.pre"] == "smollm" and ours["tokenizer.ggml.pre"] == "gpt-2"
     assert ours["general.file_type"] == int(gguf.LlamaFileType.MOSTLY_F16)
 
 
@@ -162,6 +165,25 @@ def test_quantized_ggufs_mostly_agree(embedded_f16: Path, embedded_hf: Path, sha
         k = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
         same, total = same + k, total + min(len(a), len(b))
     assert same / total >= min_agree, (same, total)
+
+
+def test_pre_tokenizer_is_read_from_tokenizer_json() -> None:
+    from panza.export.gguf import _pre_tokenizer
+
+    smol = {"pre_tokenizer": {"type": "Sequence", "pretokenizers": [
+        {"type": "Digits", "individual_digits": True}, {"type": "ByteLevel", "add_prefix_space": False}]}}
+    llama3 = {"pre_tokenizer": {"type": "Sequence", "pretokenizers": [
+        {"type": "Split", "pattern": {"Regex": "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|"
+                                               "\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+"}},
+        {"type": "ByteLevel", "use_regex": False}]}}
+    qwen2 = {"pre_tokenizer": {"type": "Sequence", "pretokenizers": [
+        {"type": "Split", "pattern": {"Regex": "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|"
+                                               "\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+"}},
+        {"type": "ByteLevel", "use_regex": False}]}}
+    assert [_pre_tokenizer(t, Path("x")) for t in (smol, llama3, qwen2)] == ["smollm", "llama-bpe", "qwen2"]
+    assert _pre_tokenizer({"pre_tokenizer": {"type": "ByteLevel"}}, Path("x")) == "gpt-2"
+    with pytest.raises(PanzaError, match="Metaspace"):
+        _pre_tokenizer({"pre_tokenizer": {"type": "Metaspace"}}, Path("x"))
 
 
 # --------------------------------------------------------------------------- trained runs round-trip
