@@ -65,7 +65,11 @@ def _fields(path: Path) -> dict:
 
 
 def _llama(path: Path, **kw):
-    return llama_cpp.Llama(model_path=str(path), n_ctx=512, n_threads=1, verbose=False, seed=0, **kw)
+    from panza.export.gguf import no_extra_buffers
+
+    # no AMX kernels: they crash with SIGILL for quantized weights on the VM these tests were written on
+    with no_extra_buffers():
+        return llama_cpp.Llama(model_path=str(path), n_ctx=512, n_threads=1, verbose=False, seed=0, **kw)
 
 
 def _prompts(shared_data: Path, tok, n: int = 3) -> list[list[int]]:
@@ -145,8 +149,27 @@ def test_f16_gguf_greedy_tokens_equal_transformers(embedded_f16: Path, embedded_
         assert len(ref) >= 8
 
 
+def _agreement(ref, other, prompts: list[list[int]]) -> tuple[int, int]:
+    """Teacher-forced top-1 agreement: along ``ref``'s greedy text, how often ``other`` picks the same token.
+
+    Why teacher-forced: free-running greedy texts part for good at the first near-tie, after which
+    every later position "disagrees" although the two models would agree on the same prefix.
+    """
+    import numpy as np
+
+    same = total = 0
+    for ids in prompts:
+        cont = _llama_greedy(ref, ids, N_TOKENS)
+        other.reset()
+        other.eval(ids + cont)
+        picks = np.argmax(np.array(other.scores[len(ids) - 1: len(ids) - 1 + len(cont)]), axis=1).tolist()
+        same += sum(int(a == b) for a, b in zip(picks, cont, strict=True))
+        total += len(cont)
+    return same, total
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize(("quant", "min_agree"), [("q8_0", 0.75), ("q4_k_m", 0.4)])
+@pytest.mark.parametrize(("quant", "min_agree"), [("q8_0", 0.9), ("q4_k_m", 0.6)])
 def test_quantized_ggufs_mostly_agree(embedded_f16: Path, embedded_hf: Path, shared_data: Path,
                                       tmp_path: Path, quant: str, min_agree: float) -> None:
     from transformers import AutoTokenizer
@@ -157,33 +180,8 @@ def test_quantized_ggufs_mostly_agree(embedded_f16: Path, embedded_hf: Path, sha
     assert out.stat().st_size < 0.8 * embedded_f16.stat().st_size
     assert _fields(out)["general.file_type"] == int(getattr(gguf.LlamaFileType, f"MOSTLY_{quant.upper()}"))
     tok = AutoTokenizer.from_pretrained(embedded_hf)
-    f16, q = _llama(embedded_f16), _llama(out)
-    same = total = 0
-    for ids in _prompts(shared_data, tok):
-        a, b = _llama_greedy(f16, ids, N_TOKENS), _llama_greedy(q, ids, N_TOKENS)
-        # positions up to the first difference: after it the two continue from different texts
-        k = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
-        same, total = same + k, total + min(len(a), len(b))
-    assert same / total >= min_agree, (same, total)
-
-
-def test_pre_tokenizer_is_read_from_tokenizer_json() -> None:
-    from panza.export.gguf import _pre_tokenizer
-
-    smol = {"pre_tokenizer": {"type": "Sequence", "pretokenizers": [
-        {"type": "Digits", "individual_digits": True}, {"type": "ByteLevel", "add_prefix_space": False}]}}
-    llama3 = {"pre_tokenizer": {"type": "Sequence", "pretokenizers": [
-        {"type": "Split", "pattern": {"Regex": "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|"
-                                               "\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+"}},
-        {"type": "ByteLevel", "use_regex": False}]}}
-    qwen2 = {"pre_tokenizer": {"type": "Sequence", "pretokenizers": [
-        {"type": "Split", "pattern": {"Regex": "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|"
-                                               "\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+"}},
-        {"type": "ByteLevel", "use_regex": False}]}}
-    assert [_pre_tokenizer(t, Path("x")) for t in (smol, llama3, qwen2)] == ["smollm", "llama-bpe", "qwen2"]
-    assert _pre_tokenizer({"pre_tokenizer": {"type": "ByteLevel"}}, Path("x")) == "gpt-2"
-    with pytest.raises(PanzaError, match="Metaspace"):
-        _pre_tokenizer({"pre_tokenizer": {"type": "Metaspace"}}, Path("x"))
+    same, total = _agreement(_llama(embedded_f16), _llama(out, logits_all=True), _prompts(shared_data, tok))
+    assert total >= 24 and same / total >= min_agree, (same, total)
 
 
 # --------------------------------------------------------------------------- trained runs round-trip

@@ -386,6 +386,31 @@ def quantize(src: Path, dst: Path, quant: str, *, threads: int | None = None) ->
     return dst
 
 
+@contextlib.contextmanager
+def no_extra_buffers() -> Iterator[None]:
+    """Load llama.cpp models without its extra CPU buffer types (AMX, weight repacking) meanwhile.
+
+    Why: on some virtual machines (seen on a Firecracker guest whose CPU reports AMX) llama.cpp's
+    AMX kernels die with SIGILL on q8_0 / q4_k_m weights, killing the whole process; F16 and the
+    embedded Q4_1 file are not affected. llama-cpp-python offers no switch, so the default model
+    parameters it starts from are wrapped while a model is loaded inside this block.
+    """
+    import llama_cpp.llama_cpp as native
+
+    orig = native.llama_model_default_params
+
+    def params() -> Any:
+        p = orig()
+        p.use_extra_bufts = False
+        return p
+
+    native.llama_model_default_params = params
+    try:
+        yield
+    finally:
+        native.llama_model_default_params = orig
+
+
 # --------------------------------------------------------------------------- public API
 
 

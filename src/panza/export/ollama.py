@@ -47,8 +47,10 @@ class ChatShape:
 def _jinja(tok: Any, messages: list[dict[str, str]], gen: bool) -> str:
     text = tok.apply_chat_template(messages, tokenize=False, add_generation_prompt=gen)
     bos = getattr(tok, "bos_token", None)
-    # llama.cpp / Ollama add BOS themselves when the GGUF says so: the template must not repeat it.
-    return text[len(bos):] if bos and text.startswith(bos) else text
+    # A tokenizer that adds BOS itself (Llama 3) has it in the GGUF as add_bos_token: llama.cpp and
+    # Ollama add it then, so the template must not repeat it. SmolLM2's BOS is <|im_start|>: kept.
+    adds_bos = bos is not None and tok("x").input_ids[:1] == [tok.bos_token_id]
+    return text[len(bos):] if adds_bos and text.startswith(bos) else text
 
 
 def _wrapper(text: str, marker: str) -> tuple[str, str]:
