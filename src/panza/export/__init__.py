@@ -7,4 +7,5 @@ export (GGUF, Ollama) is one module and one line in :data:`STEPS`.
 # step name -> module; imported only when that step runs
 STEPS: dict[str, str] = {
     "merged": "panza.export.merge",
+    "gguf": "panza.export.gguf",
 }

@@ -127,6 +127,11 @@ class LlamaCppLLM:
     ) -> LlamaCppLLM:
         if checkpoint:
             path = checkpoint.gguf_file or find_gguf(checkpoint.path, "checkpoint")
+            if path != checkpoint.path:
+                import logging
+
+                logging.getLogger("panza.llm").info("checkpoint %s: running its GGUF %s with llama.cpp",
+                                                    checkpoint.path, path.name)
         elif cfg.get("model_path"):
             path = find_gguf(cfg["model_path"], "writer.llm.model_path")
         else:

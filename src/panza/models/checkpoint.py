@@ -23,6 +23,7 @@ RUN_CONFIG = "config.yaml"  # the resolved config a run was trained with
 ROSA_CONFIG = "rosa_config.json"
 LORA_CONFIG = "adapter_config.json"
 HF_CONFIG = "config.json"
+GGUF_MANIFEST = "gguf_manifest.json"  # what `panza export gguf` wrote into a run
 KINDS = ("hf", "lora", "rosa", "gguf")
 
 
@@ -60,7 +61,9 @@ def _kind(path: Path) -> str | None:
         return "lora"
     if (path / HF_CONFIG).is_file():
         return "hf"
-    return "gguf" if len(list(path.glob("*.gguf"))) == 1 else None
+    if (path / GGUF_MANIFEST).is_file() or len(list(path.glob("*.gguf"))) == 1:
+        return "gguf"
+    return None
 
 
 @dataclass(frozen=True)
@@ -123,11 +126,23 @@ class Checkpoint:
 
     @property
     def gguf_file(self) -> Path | None:
-        """A GGUF file to run with llama.cpp: the checkpoint itself, or one exported into its folder."""
+        """A GGUF file to run with llama.cpp: the checkpoint itself, or the newest one ``panza export gguf``
+        wrote into the run (its ``gguf_manifest.json``), or the folder's only ``.gguf``."""
         if self.path.is_file():
             return self.path
+        exported = [self.path / name for name in self._manifest_exports() if (self.path / name).is_file()]
+        if exported:
+            return max(exported, key=lambda p: p.stat().st_mtime)
         files = sorted(self.path.glob("*.gguf"))
         return files[0] if len(files) == 1 else None
+
+    def _manifest_exports(self) -> list[str]:
+        try:
+            data = json.loads((self.path / GGUF_MANIFEST).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return []
+        exports = data.get("exports") if isinstance(data, dict) else None
+        return [str(k) for k in exports] if isinstance(exports, dict) else []
 
     @property
     def tokenizer_dir(self) -> Path | None:
