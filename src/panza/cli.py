@@ -23,6 +23,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("panza.write.runner:main", "draft emails (interfaces=cli or interfaces=json)"),
     "train": ("panza.train.trainer:main", "fine-tune a model on the prepared data (lora, rosa, full)"),
     "merge": ("panza.export.merge:main", "merge a trained adapter into its base model"),
+    "eval": ("panza.evaluate.command:main", "draft the test split with each system and write the evaluation report"),
 }
 
 
@@ -54,7 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
             _add_source_flags(p)
         if name == "prepare":
             p.add_argument("--test-split", type=float, metavar="F", help="fraction held out (= test_split=F)")
-        if name in ("run", "train", "merge"):
+        if name in ("run", "train", "merge", "eval"):
             p.add_argument("--data", metavar="DIR", help="prepared data folder (= user.data_dir=DIR)")
         p.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides")
     return parser

@@ -23,6 +23,7 @@ PRIMARY = {
     "run": "panza_writer",
     "train": "panza_finetuning",
     "merge": "panza_finetuning",
+    "eval": "panza_eval",
 }
 
 
