@@ -15,7 +15,7 @@ Two figures, both rule-based so they are cheap, deterministic and explainable on
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,8 +70,10 @@ _AMOUNT = re.compile(
     re.IGNORECASE,
 )
 _NUMBER = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?(?![\w.]*\d)")
+# "one" is left out: "no one", "one of them" are not amounts.
+_NUMBER_WORD = re.compile(r"\b(?:" + "|".join(w for w in NUMBER_WORDS if w != "one") + r")\b", re.IGNORECASE)
 _NAME = re.compile(r"\b[A-Z][a-zA-Z'’-]+(?:\s+[A-Z][a-zA-Z'’-]+)*")
-_PLACE = re.compile(r"\b(?:in|at|to|from|near)\s+((?:[A-Z][a-zA-Z-]+)(?:\s+[A-Z][a-zA-Z-]+)*)")
+_PLACE = re.compile(r"\b(?:in|at|near)\s+((?:[A-Z][a-zA-Z-]+)(?:\s+[A-Z][a-zA-Z-]+)*)")
 
 
 @dataclass(frozen=True)
@@ -105,7 +107,8 @@ def extract_facts(instruction: str) -> list[Fact]:
         if any(s < te and ts < e for ts, te in taken):
             return
         taken.append((s, e))
-        facts.append((s, Fact(kind, m.group(group).strip())))
+        text = m.group(group).strip()
+        facts.append((s, Fact(kind, text.rstrip(".,;:!?)") if kind == "link" else text)))
 
     for m in _URL.finditer(instruction):
         add("link", m)
@@ -121,10 +124,11 @@ def extract_facts(instruction: str) -> list[Fact]:
         add("amount", m)
     for m in _NUMBER.finditer(instruction):
         add("number", m)
-    low = instruction.lower()
     for word in (*DAYS, *RELATIVE_DAYS):
-        for m in re.finditer(rf"\b{word}s?\b", low):
+        for m in re.finditer(rf"\b{word}s?\b", instruction, re.IGNORECASE):
             add("day", m)
+    for m in _NUMBER_WORD.finditer(instruction):
+        add("number", m)
     for m in _PLACE.finditer(instruction):
         words = [w for w in m.group(1).split() if w.lower() not in _NOT_NAMES]
         if words and m.group(1).split()[0].lower() not in _NOT_NAMES:
@@ -139,6 +143,8 @@ def extract_facts(instruction: str) -> list[Fact]:
             continue
         name = " ".join(words)
         start = m.start() + m.group(0).index(words[0])
+        if len(words) == 1 and re.search(r"(?:^|[.!?:;]\s+)$", instruction[:start]):
+            continue  # a capitalised sentence opener ("Meet at 3") is not a name
         if any(start < te and ts < start + len(name) for ts, te in taken):
             continue
         taken.append((start, start + len(name)))
@@ -169,7 +175,8 @@ def fact_in_text(fact: Fact, draft: str) -> bool:
     """Whether ``draft`` carries ``fact`` (case-insensitive, tolerant of format, not of meaning)."""
     text = _norm(draft)
     if fact.kind in ("number", "amount"):
-        digits = _digits(fact.text)
+        word = NUMBER_WORDS.get(fact.text.lower())
+        digits = str(word) if word is not None else _digits(fact.text)
         numbers = {_digits(m.group()) for m in re.finditer(r"\d[\d,]*(?:\.\d+)?", draft)}
         words = set(text.split())
         return bool(_number_forms(digits) & (numbers | words))
@@ -192,6 +199,10 @@ def fact_in_text(fact: Fact, draft: str) -> bool:
         day = fact.text.lower()
         day = day[:-1] if day.endswith("s") and day[:-1] in DAYS else day
         return _has_phrase(text, day) or _has_phrase(text, day + "s")
+    if fact.kind == "name":  # "Mary Johnson" is carried by "Dear Mary" or "Ms. Johnson"
+        return any(_has_phrase(text, w) for w in _norm(fact.text).split() if len(w) > 2) or _has_phrase(
+            text, _norm(fact.text)
+        )
     if fact.kind == "link":
         return fact.text.lower().rstrip(".,;") in draft.lower()
     return _has_phrase(text, _norm(fact.text))
@@ -276,6 +287,3 @@ def aggregate(records: Iterable[dict[str, Any]]) -> dict[str, Any]:
         "failures": kinds,
     }
 
-
-def kinds_of(facts: Sequence[Fact]) -> list[str]:
-    return [f.kind for f in facts]
