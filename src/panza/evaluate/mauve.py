@@ -16,9 +16,27 @@ is noisy, so the sample counts are reported beside the score.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
 from typing import Any
 
 MIN_SAMPLES = 4
+
+
+@contextlib.contextmanager
+def _quiet_native_stderr() -> Iterator[None]:
+    """faiss' k-means prints a C++ warning per call for small sets; keep it off the user's terminal."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def mauve_from_features(p_features: Any, q_features: Any, seed: int = 25, **options: Any) -> float | None:
@@ -34,5 +52,6 @@ def mauve_from_features(p_features: Any, q_features: Any, seed: int = 25, **opti
         from panza.errors import PanzaError
 
         raise PanzaError("MAUVE needs mauve-text and scikit-learn: pip install mauve-text scikit-learn") from None
-    out = compute_mauve(p_features=p, q_features=q, seed=seed, verbose=False, **options)
+    with _quiet_native_stderr():
+        out = compute_mauve(p_features=p, q_features=q, seed=seed, verbose=False, **options)
     return float(out.mauve)
