@@ -269,6 +269,7 @@ def summary_line(result: dict[str, Any]) -> str:
 
 
 def main(cfg: DictConfig) -> int:
+    from panza.config import username
     from panza.evaluate.report import write_report
     from panza.evaluate.score import reference_style, score_system
     from panza.write.runner import setup_logging
@@ -299,7 +300,7 @@ def main(cfg: DictConfig) -> int:
     write_report(
         out,
         results,
-        title=f"Panza evaluation: {len(jobs.jobs)} test emails of {cfg.user.get('username') or 'the user'}",
+        title=f"Panza evaluation: {len(jobs.jobs)} test emails of {username(cfg)}",
         reference=reference_style([j.goldens[0] for j in jobs.jobs], context),
         notes=notes,
         n_samples=int(cfg.eval.get("samples", 3)),

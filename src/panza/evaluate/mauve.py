@@ -11,7 +11,8 @@ not with the paper's GPT-2-large numbers.
 
 Like the original, every draft is one sample of P and every golden one sample of Q. MAUVE
 quantizes the features into ``n/10`` clusters (at least 2): below some tens of samples per side it
-is noisy, so the sample counts are reported beside the score.
+is noisy, so the sample counts are reported beside the score, and below ``MIN_SAMPLES`` it is not
+computed (``null``).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
-MIN_SAMPLES = 4
+MIN_SAMPLES = 10  # below this MAUVE has 2 clusters and says next to nothing
 
 
 @contextlib.contextmanager

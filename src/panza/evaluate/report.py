@@ -123,7 +123,7 @@ def chart(results: Sequence[dict[str, Any]], title: str, columns: Sequence[str],
     n = len(results)
     x = np.arange(len(columns))
     width = 0.8 / max(n, 1)
-    fig, ax = plt.subplots(figsize=(max(6.0, 1.4 * len(columns) + 0.3 * n), 3.6), dpi=100)
+    fig, ax = plt.subplots(figsize=(max(6.0, 1.4 * len(columns) + 0.3 * n), 4.0), dpi=100)
     for i, r in enumerate(results):
         vals = [value(r, paths[c]) or 0.0 for c in columns]
         ax.bar(
@@ -138,7 +138,7 @@ def chart(results: Sequence[dict[str, Any]], title: str, columns: Sequence[str],
     ax.set_xticks(x, list(columns))
     ax.set_ylim(0, 1)
     ax.set_title(title)
-    ax.legend(fontsize=7, ncols=min(n, 4), loc="upper right")
+    ax.legend(fontsize=7, ncols=min(n, 4), loc="upper center", bbox_to_anchor=(0.5, -0.1), frameon=False)
     fig.tight_layout()
     with atomic_open(path, "wb") as fh:
         fig.savefig(fh, format="png")
