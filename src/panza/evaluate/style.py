@@ -35,7 +35,7 @@ CLOSING = re.compile(
     r"best wishes|viele grüße|liebe grüße|grüße|saluti|cordialement)\s*[,.!]*\s*$",
     re.IGNORECASE,
 )
-FUNCTION_WORDS = (
+_FUNCTION_WORDS = (
     "a about above after again all also although am an and any are as at be because been before being "
     "below between both but by can could did do does doing down during each either few for from further "
     "had has have having he her here hers him his how i if in into is it its itself just let me more most "
@@ -43,7 +43,8 @@ FUNCTION_WORDS = (
     "so some such than that the their theirs them then there these they this those though through to too "
     "under until up very was we were what when where which while who whom why will with would yet you "
     "your yours"
-).split()
+)
+FUNCTION_WORDS = tuple(_FUNCTION_WORDS.split())
 
 
 def _lines(text: str) -> list[str]:
