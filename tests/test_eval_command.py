@@ -142,3 +142,26 @@ def test_missing_test_split_is_one_line(panza_cmd: list[str], tmp_path: Path) ->
     assert res.returncode == 2 and "Traceback" not in res.stderr
     lines = res.stderr.strip().splitlines()
     assert len(lines) == 1 and "test.jsonl not found" in lines[0] and "panza prepare" in lines[0]
+
+
+def test_several_checkpoints_become_one_system_each(tmp_path: Path) -> None:
+    from panza.cli import _repeated_to_list
+    from panza.config import compose
+    from panza.evaluate.command import plan_systems
+
+    runs = []
+    for name in ("lora-run", "rosa-run"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "adapter_config.json").write_text("{}", encoding="utf-8")
+        runs.append(str(tmp_path / name))
+    overrides = _repeated_to_list([f"checkpoint={runs[0]}", "seed=1", f"checkpoint={runs[1]}"], "checkpoint")
+    assert overrides == ["seed=1", f"checkpoint=['{runs[0]}','{runs[1]}']"]
+    cfg = compose("eval", [*overrides, f"user.data_dir={tmp_path}"])
+    systems = plan_systems(cfg)  # no RAG index in tmp_path: no base+rag
+    assert [(s.name, s.kind, s.checkpoint) for s in systems] == [
+        ("base", "model", None),
+        ("lora-run", "model", runs[0]),
+        ("rosa-run", "model", runs[1]),
+        ("floor-template", "floor", None),
+        ("floor-nearest", "floor", None),
+    ]

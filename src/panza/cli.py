@@ -82,6 +82,16 @@ def _apply_shortcuts(cfg: DictConfig, args: argparse.Namespace) -> None:
         setkey("test_split", args.test_split)
 
 
+def _repeated_to_list(overrides: list[str], key: str) -> list[str]:
+    """``key=a key=b`` -> ``key=['a','b']``: Hydra keeps only the last of repeated keys (``panza eval``
+    takes several ``checkpoint=`` runs)."""
+    values = [o.split("=", 1)[1] for o in overrides if o.startswith(f"{key}=")]
+    if len(values) < 2:
+        return overrides
+    rest = [o for o in overrides if not o.startswith(f"{key}=")]
+    return [*rest, f"{key}=[" + ",".join("'" + v.replace("'", "\\'") + "'" for v in values) + "]"]
+
+
 def _resolve(target: str) -> Callable[[DictConfig], int | None]:
     module, func = target.split(":")
     return getattr(importlib.import_module(module), func)
@@ -98,6 +108,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unexpected argument {bad[0]!r}: flags are listed by --help, overrides look like key=value")
     from panza.config import compose
 
+    if args.command == "eval":
+        args.overrides = _repeated_to_list(args.overrides, "checkpoint")
     try:
         cfg = compose(args.command, args.overrides)
         _apply_shortcuts(cfg, args)
