@@ -194,11 +194,20 @@ def draft_system(cfg: DictConfig, system: System, jobs: Any, out: Path) -> list[
         for key, reason in failed.items():
             log.warning("%s: %s not drafted (%s)", system.name, json.loads(key)[0][:60], reason)
     system.run.setdefault("model_id", ident)
-    return [_response(j, done[j.key]["panza_responses"]) for j in jobs.jobs if j.key in done]
+    return [
+        _response(j, done[j.key]["panza_responses"], done[j.key].get("full_prompt")) for j in jobs.jobs if j.key in done
+    ]
 
 
-def _response(job: Any, drafts: Sequence[str]) -> dict[str, Any]:
-    return {"prompt": job.prompt, "thread": job.thread, "golden_responses": list(job.goldens), "panza_responses": list(drafts)}
+def _response(job: Any, drafts: Sequence[str], full_prompt: Any = None) -> dict[str, Any]:
+    """One entry of the original's ``responses`` list."""
+    return {
+        "prompt": job.prompt,
+        "full_prompt": full_prompt,
+        "thread": job.thread,
+        "golden_responses": list(job.goldens),
+        "panza_responses": list(drafts),
+    }
 
 
 def floor_responses(system: System, jobs: Any, train: list[dict[str, Any]], context: Any) -> list[dict[str, Any]]:
