@@ -89,3 +89,8 @@ def test_aggregate_counts_only_instructions_with_facts() -> None:
     assert agg["drafts_with_facts"] == 2
     assert agg["fact_recall"] == pytest.approx((4 / 7 + 0) / 2)
     assert agg["failure_rate"] == pytest.approx(1 / 3) and agg["failures"] == {"empty": 1}
+
+
+def test_names_after_titles_and_not_contractions() -> None:
+    assert _facts("Write to Prof. Aman to request a meeting.") == [("name", "Aman")]
+    assert _facts("Reply to Jin to say I'm travelling this weekend.") == [("name", "Jin"), ("day", "weekend")]

@@ -135,7 +135,7 @@ def extract_facts(instruction: str) -> list[Fact]:
             add("place", m, 1)
     for m in _NAME.finditer(instruction):
         words = m.group(0).split()
-        while words and words[0].lower().strip("'’") in _NOT_NAMES:
+        while words and (words[0].lower().strip("'’") in _NOT_NAMES or re.match(r"I['’]", words[0])):
             words.pop(0)
         while words and words[-1].lower().strip("'’") in _NOT_NAMES:
             words.pop()
@@ -143,8 +143,10 @@ def extract_facts(instruction: str) -> list[Fact]:
             continue
         name = " ".join(words)
         start = m.start() + m.group(0).index(words[0])
-        if len(words) == 1 and re.search(r"(?:^|[.!?:;]\s+)$", instruction[:start]):
-            continue  # a capitalised sentence opener ("Meet at 3") is not a name
+        before = instruction[:start]
+        opener = re.search(r"(?:^|[.!?:;]\s+)$", before) and not re.search(r"\b(?:Prof|Dr|Mr|Mrs|Ms|St)\.\s+$", before)
+        if len(words) == 1 and opener:
+            continue  # a capitalised sentence opener ("Meet at 3") is not a name; "Prof. Aman" is
         if any(start < te and ts < start + len(name) for ts, te in taken):
             continue
         taken.append((start, start + len(name)))
