@@ -24,6 +24,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("panza.interfaces.command:main", "draft emails through an interface (interfaces=cli|json)"),
     "export": ("panza.export.command:main", "export a trained model (panza export merged checkpoint=RUN)"),
     "merge": ("panza.export.command:merge_main", "merge a trained adapter into its base model (= export merged)"),
+    "eval": ("panza.evaluate.command:main", "draft the test split with each system and write the evaluation report"),
 }
 
 
@@ -60,7 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
 
             p.add_argument("export_step", metavar="STEP", choices=sorted(STEPS),
                            help=f"what to export: {', '.join(sorted(STEPS))}")
-        if name in ("run", "train", "merge", "export"):
+        if name in ("run", "train", "merge", "export", "eval"):
             p.add_argument("--data", metavar="DIR", help="prepared data folder (= user.data_dir=DIR)")
         p.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides")
     return parser
@@ -104,6 +105,16 @@ def _default_mailbox(cfg: DictConfig) -> None:
         OmegaConf.update(cfg, "ingest.mbox", [str(sent)], force_add=True)
 
 
+def _repeated_to_list(overrides: list[str], key: str) -> list[str]:
+    """``key=a key=b`` -> ``key=['a','b']``: Hydra keeps only the last of repeated keys (``panza eval``
+    takes several ``checkpoint=`` runs)."""
+    values = [o.split("=", 1)[1] for o in overrides if o.startswith(f"{key}=")]
+    if len(values) < 2:
+        return overrides
+    rest = [o for o in overrides if not o.startswith(f"{key}=")]
+    return [*rest, f"{key}=[" + ",".join("'" + v.replace("'", "\\'") + "'" for v in values) + "]"]
+
+
 def _resolve(target: str) -> Callable[[DictConfig], int | None]:
     module, func = target.split(":")
     return getattr(importlib.import_module(module), func)
@@ -120,6 +131,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unexpected argument {bad[0]!r}: flags are listed by --help, overrides look like key=value")
     from panza.config import compose
 
+    if args.command == "eval":
+        args.overrides = _repeated_to_list(args.overrides, "checkpoint")
     try:
         cfg = compose(args.command, args.overrides)
         _apply_shortcuts(cfg, args)

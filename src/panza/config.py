@@ -24,6 +24,7 @@ PRIMARY = {
     "train": "panza_finetuning",
     "merge": "panza_export",
     "export": "panza_export",
+    "eval": "panza_eval",
 }
 
 

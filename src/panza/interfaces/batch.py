@@ -13,62 +13,14 @@ import json
 import logging
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from panza.errors import PanzaError
 from panza.jsonl import append_jsonl, atomic_open
+from panza.write.jobs import Jobs, draft_batch, parse_records
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class Job:
-    prompt: str
-    thread: list[str]
-    goldens: list[str] = field(default_factory=list)
-
-    @property
-    def key(self) -> str:
-        return json.dumps([self.prompt, self.thread], ensure_ascii=False)
-
-
-@dataclass
-class Jobs:
-    input_file: Path
-    jobs: list[Job]
-    skipped: list[dict[str, Any]]
-
-
-def parse_records(lines: list[str], source: str, use_thread: bool = True) -> Jobs:
-    """Group records into jobs; a broken record is counted in ``skipped`` with why, never dropped silently."""
-    grouped: dict[str, Job] = {}
-    skipped: list[dict[str, Any]] = []
-    for n, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError as e:
-            skipped.append({"line": n, "reason": f"not valid JSON ({e.msg})"})
-            continue
-        if not isinstance(rec, dict):
-            skipped.append({"line": n, "reason": "not a JSON object"})
-            continue
-        summary = rec.get("summary")
-        if not isinstance(summary, str) or not summary.strip():
-            skipped.append({"line": n, "reason": "no 'summary' (the instruction)"})
-            continue
-        thread = rec.get("thread") if use_thread else None
-        if thread is not None and not (isinstance(thread, list) and all(isinstance(t, str) for t in thread)):
-            skipped.append({"line": n, "reason": "'thread' is not a list of strings"})
-            continue
-        job = Job(summary.strip(), list(thread or []))
-        job = grouped.setdefault(job.key, job)
-        if isinstance(rec.get("email"), str) and rec["email"].strip():
-            job.goldens.append(rec["email"])
-    return Jobs(Path(source), list(grouped.values()), skipped)
 
 
 def load_jobs(iface: Any) -> Jobs:
@@ -148,7 +100,7 @@ def draft_jobs(writer: Any, iface: Any, jobs: Jobs) -> int:
             drafts: list[list[str]] = [[] for _ in batch]
             prompts: list[Any] = []
             for _ in range(per_prompt):
-                texts, prompts = _draft(writer, batch, failed)
+                texts, prompts = draft_batch(writer, batch, failed)
                 for d, t in zip(drafts, texts, strict=True):
                     if t is not None:
                         d.append(t)
@@ -185,28 +137,6 @@ def draft_jobs(writer: Any, iface: Any, jobs: Jobs) -> int:
     partial.unlink(missing_ok=True)
     _summary(out, responses, jobs, result.get("metrics"))
     return 0
-
-
-def _draft(writer: Any, batch: list[Job], failed: dict[str, str]) -> tuple[list[str | None], list[Any]]:
-    """Draft a batch; a prompt too long for the model is recorded in ``failed`` and the rest go on."""
-    from panza.llm.base import PromptTooLong
-
-    try:
-        return writer.run_batch([j.prompt for j in batch], [j.thread for j in batch])  # type: ignore[no-any-return]
-    except PromptTooLong:
-        pass  # find which prompt(s): draft them one by one
-    texts: list[str | None] = []
-    prompts: list[Any] = []
-    for j in batch:
-        try:
-            t, p = writer.run_batch([j.prompt], [j.thread])
-            texts.append(t[0])
-            prompts.append(p[0])
-        except PromptTooLong as e:
-            failed[j.key] = str(e)
-            texts.append(None)
-            prompts.append(None)
-    return texts, prompts
 
 
 def _summary(out: Path, responses: list[dict[str, Any]], jobs: Jobs, metrics: dict[str, Any] | None) -> None:

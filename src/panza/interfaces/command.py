@@ -2,23 +2,10 @@
 
 from __future__ import annotations
 
-import logging
-import sys
-
 from omegaconf import DictConfig
 
 from panza.interfaces import get
-
-
-def setup_logging() -> None:
-    """Warnings and progress notes go to stderr, one line each; drafts own stdout."""
-    root = logging.getLogger("panza")
-    if not root.handlers:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("panza: %(message)s"))
-        root.addHandler(handler)
-        root.setLevel(logging.INFO)
-        root.propagate = False
+from panza.logs import setup_logging
 
 
 def main(cfg: DictConfig) -> int:

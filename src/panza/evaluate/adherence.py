@@ -1,0 +1,291 @@
+"""Instruction adherence: does the draft say what the user asked?
+
+Two figures, both rule-based so they are cheap, deterministic and explainable on a laptop:
+
+* **fact recall**: the facts of the instruction (names, days, dates, times, amounts and numbers,
+  places, links and addresses, quoted phrases) found in the draft, over the facts found in the
+  instruction. A fact is *carried* when its normalised form appears in the draft (a number also
+  as a word: "3" is carried by "three"; a date as "March 3" or "3 March"). Instructions without
+  facts do not count toward the mean.
+* **failure**: the draft ignores or contradicts the instruction outright: empty, a refusal
+  ("I'm sorry, but I can't …"), an echo of the instruction instead of an email, or a loop
+  (the same words three times over).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from panza.llm.loops import loop_start
+
+DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+RELATIVE_DAYS = ("today", "tonight", "tomorrow", "yesterday", "weekend", "next week", "this week")
+MONTHS = (
+    "january", "february", "march", "april", "may", "june", "july", "august", "september",
+    "october", "november", "december",
+)
+_MONTH_ABBR = {m[:3]: m for m in MONTHS} | {"sept": "september"}
+NUMBER_WORDS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20,
+    "thirty": 30, "forty": 40, "fifty": 50, "hundred": 100,
+}
+# Capitalised words that are not names: sentence openers of instructions, pronouns, months/days
+# (facts of their own) and words summaries capitalise.
+_NOT_NAMES = {
+    "i", "reply", "write", "ask", "tell", "thank", "thanks", "let", "inform", "send", "remind",
+    "respond", "confirm", "apologize", "apologise", "request", "invite", "explain", "share", "say",
+    "the", "a", "an", "and", "or", "but", "to", "for", "of", "in", "on", "at", "by", "with", "from",
+    "my", "your", "his", "her", "their", "our", "this", "that", "these", "those", "it", "he", "she",
+    "they", "we", "you", "me", "him", "them", "us", "mention", "also", "please", "offer", "suggest",
+    "follow", "email", "propose", "decline", "accept", "forward", "update", "check", "make", "note",
+    "express", "provide", "if", "as", "then", "so", "dear", "hi", "hello", "hey", "mr", "mrs", "ms",
+    "dr", "prof", "re", "fw", "fwd", "ok", "okay", "yes", "no", "not", "am", "pm", "is", "are",
+    *DAYS, *MONTHS, *_MONTH_ABBR,
+}
+REFUSALS = re.compile(
+    r"\b(i'?m sorry,? but|i am sorry,? but|i (?:cannot|can't|can not|won't|am unable to|'m unable to) "
+    r"(?:help|assist|write|comply|fulfil|do that|provide)|as an ai\b|as a language model|"
+    r"i do not have (?:access|the ability)|i don't have (?:access|the ability))",
+    re.IGNORECASE,
+)
+
+_URL = re.compile(r"\b(?:https?://|www\.)\S+|\b[\w.+-]+@[\w-]+\.[\w.-]+", re.IGNORECASE)
+_QUOTED = re.compile(r"[\"“”]([^\"“”]{3,120})[\"“”]")
+_TIME = re.compile(
+    r"\b(?:(?:[01]?\d|2[0-3])[:.][0-5]\d\s*(?:[ap]\.?m\.?)?|(?:1[0-2]|0?[1-9])\s*[ap]\.?m\.?|noon|midnight)(?!\w)",
+    re.IGNORECASE,
+)
+_DATE_NUMERIC = re.compile(r"\b\d{1,4}[/.-]\d{1,2}(?:[/.-]\d{1,4})?\b")
+_MONTH_RE = "|".join(sorted([*MONTHS, *_MONTH_ABBR], key=len, reverse=True))
+_DATE_WORDS = re.compile(
+    rf"\b(?:({_MONTH_RE})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?|(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({_MONTH_RE})\b)",
+    re.IGNORECASE,
+)
+_AMOUNT = re.compile(
+    r"(?:[$€£¥]\s?\d[\d,]*(?:\.\d+)?(?:\s?[kKmM]\b)?|\b\d[\d,]*(?:\.\d+)?\s?(?:%|percent\b|usd\b|eur\b|chf\b|dollars?\b|euros?\b))",
+    re.IGNORECASE,
+)
+_NUMBER = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?(?![\w.]*\d)")
+# "one" is left out: "no one", "one of them" are not amounts.
+_NUMBER_WORD = re.compile(r"\b(?:" + "|".join(w for w in NUMBER_WORDS if w != "one") + r")\b", re.IGNORECASE)
+_NAME = re.compile(r"\b[A-Z][a-zA-Z'’-]+(?:\s+[A-Z][a-zA-Z'’-]+)*")
+_PLACE = re.compile(r"\b(?:in|at|near)\s+((?:[A-Z][a-zA-Z-]+)(?:\s+[A-Z][a-zA-Z-]+)*)")
+
+
+@dataclass(frozen=True)
+class Fact:
+    kind: str  # name | place | day | date | time | amount | number | link | quote
+    text: str  # as written in the instruction
+
+    def carried_by(self, draft: str) -> bool:
+        return fact_in_text(self, draft)
+
+
+def _norm(text: str) -> str:
+    return " ".join(re.sub(r"[^\w@./:%$€£-]+", " ", text.lower()).split())
+
+
+def _has_phrase(text: str, phrase: str) -> bool:
+    return re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", text) is not None
+
+
+def _digits(s: str) -> str:
+    return re.sub(r"[^\d.]", "", s).rstrip(".")
+
+
+def extract_facts(instruction: str) -> list[Fact]:
+    """The checkable facts of an instruction, each once, in order of appearance."""
+    facts: list[tuple[int, Fact]] = []
+    taken: list[tuple[int, int]] = []
+
+    def add(kind: str, m: re.Match[str], group: int = 0) -> None:
+        s, e = m.span(group)
+        if any(s < te and ts < e for ts, te in taken):
+            return
+        taken.append((s, e))
+        text = m.group(group).strip()
+        facts.append((s, Fact(kind, text.rstrip(".,;:!?)") if kind == "link" else text)))
+
+    for m in _URL.finditer(instruction):
+        add("link", m)
+    for m in _QUOTED.finditer(instruction):
+        add("quote", m, 1)
+    for m in _DATE_WORDS.finditer(instruction):
+        add("date", m)
+    for m in _DATE_NUMERIC.finditer(instruction):
+        add("date", m)
+    for m in _TIME.finditer(instruction):
+        add("time", m)
+    for m in _AMOUNT.finditer(instruction):
+        add("amount", m)
+    for m in _NUMBER.finditer(instruction):
+        add("number", m)
+    for word in (*DAYS, *RELATIVE_DAYS):
+        for m in re.finditer(rf"\b{word}s?\b", instruction, re.IGNORECASE):
+            add("day", m)
+    for m in _NUMBER_WORD.finditer(instruction):
+        add("number", m)
+    for m in _PLACE.finditer(instruction):
+        words = [w for w in m.group(1).split() if w.lower() not in _NOT_NAMES]
+        if words and m.group(1).split()[0].lower() not in _NOT_NAMES:
+            add("place", m, 1)
+    for m in _NAME.finditer(instruction):
+        words = m.group(0).split()
+        while words and (words[0].lower().strip("'’") in _NOT_NAMES or re.match(r"I['’]", words[0])):
+            words.pop(0)
+        while words and words[-1].lower().strip("'’") in _NOT_NAMES:
+            words.pop()
+        if not words:
+            continue
+        name = " ".join(words)
+        start = m.start() + m.group(0).index(words[0])
+        before = instruction[:start]
+        opener = re.search(r"(?:^|[.!?:;]\s+)$", before) and not re.search(r"\b(?:Prof|Dr|Mr|Mrs|Ms|St)\.\s+$", before)
+        if len(words) == 1 and opener:
+            continue  # a capitalised sentence opener ("Meet at 3") is not a name; "Prof. Aman" is
+        if any(start < te and ts < start + len(name) for ts, te in taken):
+            continue
+        taken.append((start, start + len(name)))
+        facts.append((start, Fact("name", re.sub(r"['’]s$", "", name))))
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for _, f in sorted(facts, key=lambda x: x[0]):
+        key = (f.kind, f.text.lower())
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return out
+
+
+def _number_forms(value: str) -> set[str]:
+    forms = {value, value.replace(",", "")}
+    try:
+        n = float(value.replace(",", ""))
+    except ValueError:
+        return forms
+    if n.is_integer():
+        forms.add(str(int(n)))
+        forms.update(w for w, v in NUMBER_WORDS.items() if v == int(n))
+    return forms
+
+
+def fact_in_text(fact: Fact, draft: str) -> bool:
+    """Whether ``draft`` carries ``fact`` (case-insensitive, tolerant of format, not of meaning)."""
+    text = _norm(draft)
+    if fact.kind in ("number", "amount"):
+        word = NUMBER_WORDS.get(fact.text.lower())
+        digits = str(word) if word is not None else _digits(fact.text)
+        numbers = {_digits(m.group()) for m in re.finditer(r"\d[\d,]*(?:\.\d+)?", draft)}
+        words = set(text.split())
+        return bool(_number_forms(digits) & (numbers | words))
+    if fact.kind == "date":
+        m = _DATE_WORDS.fullmatch(fact.text.strip())
+        if m:
+            month = (m.group(1) or m.group(4)).lower().rstrip(".")
+            month = _MONTH_ABBR.get(month, month)
+            day = str(int(m.group(2) or m.group(3)))
+            for dm in _DATE_WORDS.finditer(draft):
+                dmonth = (dm.group(1) or dm.group(4)).lower().rstrip(".")
+                if _MONTH_ABBR.get(dmonth, dmonth) == month and str(int(dm.group(2) or dm.group(3))) == day:
+                    return True
+            return False
+        return fact.text in draft
+    if fact.kind == "time":
+        want = parse_time(fact.text)
+        return any(_same_time(want, parse_time(m.group())) for m in _TIME.finditer(draft))
+    if fact.kind == "day":
+        day = fact.text.lower()
+        day = day[:-1] if day.endswith("s") and day[:-1] in DAYS else day
+        return _has_phrase(text, day) or _has_phrase(text, day + "s")
+    if fact.kind == "name":  # "Mary Johnson" is carried by "Dear Mary" or "Ms. Johnson"
+        return any(_has_phrase(text, w) for w in _norm(fact.text).split() if len(w) > 2) or _has_phrase(
+            text, _norm(fact.text)
+        )
+    if fact.kind == "link":
+        return fact.text.lower().rstrip(".,;") in draft.lower()
+    return _has_phrase(text, _norm(fact.text))
+
+
+def parse_time(text: str) -> tuple[int, int, bool]:
+    """(hour 0-23, minute, whether am/pm was given) of a time as ``_TIME`` finds it."""
+    t = re.sub(r"([ap])\.?m\.?$", r"\1m", re.sub(r"\s+", "", text.lower())).replace(".", ":")
+    if t in ("noon", "midnight"):
+        return (12 if t == "noon" else 0), 0, True
+    m = re.fullmatch(r"(\d{1,2})(?::(\d{2}))?([ap]m)?", t)
+    if not m:
+        return -1, -1, False
+    hour, minute, half = int(m.group(1)), int(m.group(2) or 0), m.group(3)
+    if half:
+        hour = hour % 12 + (12 if half == "pm" else 0)
+    return hour, minute, bool(half)
+
+
+def _same_time(a: tuple[int, int, bool], b: tuple[int, int, bool]) -> bool:
+    """Equal times; without am/pm on one side, 3:00 and 15:00 count as the same."""
+    if a[1] != b[1] or a[0] < 0 or b[0] < 0:
+        return False
+    return a[0] == b[0] if a[2] and b[2] else a[0] % 12 == b[0] % 12
+
+
+def fact_recall(instruction: str, draft: str) -> tuple[int, int]:
+    """(facts carried, facts asked for)."""
+    facts = extract_facts(instruction)
+    return sum(f.carried_by(draft) for f in facts), len(facts)
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", text.lower())
+
+
+def failure(instruction: str, draft: str) -> str | None:
+    """Why the draft ignores the instruction (``empty``, ``refusal``, ``echo``, ``loop``), or ``None``."""
+    words = _words(draft)
+    if len(words) < 2:
+        return "empty"
+    if REFUSALS.search(draft):
+        return "refusal"
+    instr = _words(instruction)
+    if instr:
+        inside = sum(1 for w in words if w in set(instr)) / len(words)
+        # An echo restates the instruction instead of writing the email: nearly every word of the
+        # draft comes from it and the draft is not much longer than it.
+        if inside >= 0.8 and len(words) <= 1.5 * len(instr) + 3:
+            return "echo"
+    if loop_start(draft) is not None:
+        return "loop"
+    return None
+
+
+def adherence_scores(instruction: str, draft: str) -> dict[str, Any]:
+    """Per-draft adherence record: facts found/carried, the missed ones, and the failure kind."""
+    facts = extract_facts(instruction)
+    missed = [f.text for f in facts if not f.carried_by(draft)]
+    return {
+        "facts": len(facts),
+        "facts_carried": len(facts) - len(missed),
+        "facts_missed": missed,
+        "failure": failure(instruction, draft),
+    }
+
+
+def aggregate(records: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """Mean fact recall over drafts whose instruction has facts, and the share of failed drafts."""
+    recs = list(records)
+    with_facts = [r for r in recs if r["facts"]]
+    kinds: dict[str, int] = {}
+    for r in recs:
+        if r["failure"]:
+            kinds[r["failure"]] = kinds.get(r["failure"], 0) + 1
+    return {
+        "fact_recall": (
+            sum(r["facts_carried"] / r["facts"] for r in with_facts) / len(with_facts) if with_facts else None
+        ),
+        "drafts_with_facts": len(with_facts),
+        "failure_rate": sum(kinds.values()) / len(recs) if recs else None,
+        "failures": kinds,
+    }
+

@@ -1,0 +1,17 @@
+"""Logging for the commands: one line per note on stderr, so stdout stays the command's output."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+
+def setup_logging() -> None:
+    """Warnings and progress notes go to stderr, one line each; drafts own stdout."""
+    root = logging.getLogger("panza")
+    if not root.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("panza: %(message)s"))
+        root.addHandler(handler)
+        root.setLevel(logging.INFO)
+        root.propagate = False

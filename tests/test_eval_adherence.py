@@ -1,0 +1,96 @@
+"""Instruction adherence: facts extracted from instructions, carried or missed by drafts, and failed drafts."""
+
+from __future__ import annotations
+
+import pytest
+
+from panza.evaluate.adherence import adherence_scores, aggregate, extract_facts, fact_recall, failure
+
+INSTR = (
+    'Reply to Anna to confirm the meeting on Friday at 3pm in Zurich about the $500 budget, '
+    'see https://example.org/plan and mention "project Tiger".'
+)
+
+
+def _facts(text: str) -> list[tuple[str, str]]:
+    return [(f.kind, f.text) for f in extract_facts(text)]
+
+
+def test_every_kind_of_fact_is_found() -> None:
+    assert _facts(INSTR) == [
+        ("name", "Anna"),
+        ("day", "Friday"),
+        ("time", "3pm"),
+        ("place", "Zurich"),
+        ("amount", "$500"),
+        ("link", "https://example.org/plan"),
+        ("quote", "project Tiger"),
+    ]
+    assert _facts("Ask Bob to send the report by March 3rd and bring 2 slides at 10:30 with three colleagues.") == [
+        ("name", "Bob"),
+        ("date", "March 3rd"),
+        ("number", "2"),
+        ("time", "10:30"),
+        ("number", "three"),
+    ]
+    assert _facts("Tell Mary Johnson I land in New York on 12/05 at noon; write to jo@example.com.") == [
+        ("name", "Mary Johnson"),
+        ("place", "New York"),
+        ("date", "12/05"),
+        ("time", "noon"),
+        ("link", "jo@example.com"),
+    ]
+    assert _facts("Write a short email thanking the team for their work.") == []
+
+
+def test_facts_are_matched_in_any_reasonable_form() -> None:
+    draft = (
+        "Hi Anna,\n\nI confirm our meeting on friday at 3 PM in Zurich. The budget of $500 is fine; "
+        "see https://example.org/plan. Project Tiger is on track!\nBest, David"
+    )
+    assert fact_recall(INSTR, draft) == (7, 7)
+    other = "Ask Bob to send the report by March 3rd and bring 2 slides at 10:30 with three colleagues."
+    assert fact_recall(other, "Bob, the report by 3 March please, two slides, 10:30, and 3 colleagues.") == (5, 5)
+    assert fact_recall("Tell Mary Johnson I land at noon.", "Dear Mary, I land at 12:00 pm.") == (2, 2)
+
+
+def test_wrong_or_missing_facts_are_not_carried() -> None:
+    draft = "Hi Anna, see you on Thursday at 4pm in Geneva; the budget is $5000."
+    s = adherence_scores(INSTR, draft)
+    assert s["facts"] == 7 and s["facts_carried"] == 1  # only the name
+    assert s["facts_missed"] == ["Friday", "3pm", "Zurich", "$500", "https://example.org/plan", "project Tiger"]
+    assert fact_recall("Meet at 15:30 on March 3.", "Meet at 3:30 on March 13.") == (1, 2)  # 3:30 = 15:30 without am/pm
+
+
+@pytest.mark.parametrize(
+    ("draft", "why"),
+    [
+        ("", "empty"),
+        ("  Thanks ", "empty"),
+        ("I'm sorry, but I can't help with that request.", "refusal"),
+        ("As an AI language model, I do not write personal emails.", "refusal"),
+        ("Reply to Anna to confirm the meeting on Friday.", "echo"),
+        ("Confirm the meeting on Friday with Anna", "echo"),
+        ("Hi Anna, see you on Friday then. " * 4, "loop"),
+        ("Hi Anna,\n\nconfirmed for Friday, see you at the meeting.\n\nBest,\nDavid", None),
+    ],
+)
+def test_failures(draft: str, why: str | None) -> None:
+    assert failure("Reply to Anna to confirm the meeting on Friday.", draft) == why
+
+
+def test_aggregate_counts_only_instructions_with_facts() -> None:
+    recs = [
+        adherence_scores(INSTR, "Hi Anna, Friday 3pm in Zurich works."),  # 4 of 7
+        adherence_scores("Thank the team.", "Thanks a lot, team, great work!"),  # no facts: not in the mean
+        adherence_scores("Ask Bob for the report.", ""),  # 1 fact, empty draft
+    ]
+    agg = aggregate(recs)
+    assert agg["drafts_with_facts"] == 2
+    assert agg["fact_recall"] == pytest.approx((4 / 7 + 0) / 2)
+    assert agg["failure_rate"] == pytest.approx(1 / 3) and agg["failures"] == {"empty": 1}
+
+
+def test_names_after_titles_and_not_contractions() -> None:
+    assert _facts("Write to Prof. Aman to request a meeting.") == [("name", "Aman")]
+    assert _facts("Reply to Jin to say I'm travelling this weekend.") == [("name", "Jin"), ("day", "weekend")]
