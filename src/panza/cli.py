@@ -20,7 +20,7 @@ from panza.errors import PanzaError
 COMMANDS: dict[str, tuple[str, str]] = {
     "extract": ("panza.ingest.pipeline:main", "ingest mail and keep exactly what the user wrote"),
     "prepare": ("panza.prepare:main", "extract, data playback, train/test split and RAG index"),
-    "run": ("panza.write.runner:main", "draft emails (interfaces=cli or interfaces=json)"),
+    "run": ("panza.write.runner:main", "draft emails (interfaces=cli, json, web or gui)"),
     "train": ("panza.train.trainer:main", "fine-tune a model on the prepared data (lora, rosa, full)"),
     "merge": ("panza.export.merge:main", "merge a trained adapter into its base model"),
 }

@@ -16,7 +16,7 @@ from omegaconf import DictConfig
 from panza.errors import PanzaError
 
 log = logging.getLogger("panza.write")
-INTERFACES = ("cli", "json")
+INTERFACES = ("cli", "json", "web", "gui")
 _MODEL_FILES = ("config.json", "adapter_config.json")
 
 
@@ -134,6 +134,12 @@ def main(cfg: DictConfig) -> int:
         raise PanzaError(
             f"unknown interface {name!r}; choose one of: {', '.join(INTERFACES)} (interfaces=<name>)"
         )
+    if name in ("web", "gui"):  # the interface seam (check, then run with the one writer); see interfaces/
+        import importlib
+
+        mod = importlib.import_module(f"panza.write.interfaces.{name}")
+        mod.check(cfg)
+        return int(mod.run(build_writer(cfg), cfg))
     if name == "json":
         from panza.write import json_interface
 
