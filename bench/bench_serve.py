@@ -42,8 +42,9 @@ def _direct(writer: Any) -> tuple[float, float, int, str]:
 def _http(url: str) -> tuple[float, float, int, str]:
     t0 = time.perf_counter()
     first, chunks = None, []
-    with httpx.stream("POST", f"{url}/generate", json={"text": INSTRUCTION}, headers={"X-API-Key": KEY},
-                      timeout=300) as r:
+    with httpx.stream(
+        "POST", f"{url}/generate", json={"text": INSTRUCTION}, headers={"X-API-Key": KEY}, timeout=300
+    ) as r:
         r.raise_for_status()
         for c in r.iter_raw():
             if c:
@@ -89,10 +90,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threads", type=int, default=0, help="llama.cpp threads (0 = physical cores)")
     args = ap.parse_args(argv or [])
 
-    from web_support import ServerThread, make_writer, web_settings
-
     from panza.write.interfaces import web
     from panza.write.interfaces.serving import DraftQueue
+    from web_support import ServerThread, make_writer, web_settings
 
     overrides = [f"writer.llm.sampling.max_new_tokens={args.max_new_tokens}"]
     overrides.append(f"writer.llm.n_threads={args.threads}" if args.threads else "writer.llm.n_threads=null")
@@ -115,19 +115,27 @@ def main(argv: list[str] | None = None) -> int:
                 statistics.median(_tps(r[2], r[0], r[1]) for r in rs),
                 rs[0][2],
             )
-            print(f"{name:7s} first token {stats[name][0]:7.1f} ms   {stats[name][1]:7.1f} tokens/s   "
-                  f"({stats[name][2]} pieces, median of {args.repeats})")
+            print(
+                f"{name:7s} first token {stats[name][0]:7.1f} ms   {stats[name][1]:7.1f} tokens/s   "
+                f"({stats[name][2]} pieces, median of {args.repeats})"
+            )
         ratio = stats["http"][1] / stats["direct"][1]
-        print(f"ratio http/direct tokens/s: {ratio:.3f} (server cost {100 * (1 - ratio):+.1f}%; target <= 5%)")
+        print(
+            f"ratio http/direct tokens/s: {ratio:.3f} (server cost {100 * (1 - ratio):+.1f}%; target <= 5%)"
+        )
         print(f"first-token overhead: {stats['http'][0] - stats['direct'][0]:+.1f} ms")
 
         t0 = time.perf_counter()
         ok, busy, other = asyncio.run(_load(srv.url, args.clients, args.load_tokens))
         wall = time.perf_counter() - t0
-        print(f"load: {args.clients} concurrent clients, {args.load_tokens} tokens each: {len(ok)} drafted, "
-              f"{busy} x 503, {other} other, in {wall:.1f}s")
-        print(f"load latency p50 {_pct(ok, 0.5):.2f}s  p99 {_pct(ok, 0.99):.2f}s  "
-              f"(one draft alone: {ok[0] if ok else float('nan'):.2f}s)")
+        print(
+            f"load: {args.clients} concurrent clients, {args.load_tokens} tokens each: {len(ok)} drafted, "
+            f"{busy} x 503, {other} other, in {wall:.1f}s"
+        )
+        print(
+            f"load latency p50 {_pct(ok, 0.5):.2f}s  p99 {_pct(ok, 0.99):.2f}s  "
+            f"(one draft alone: {ok[0] if ok else float('nan'):.2f}s)"
+        )
         health = httpx.get(f"{srv.url}/health").json()
         print(f"after load: {health}")
     drafts.close()

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 import pytest
+
 from web_support import direct_draft, free_port, make_writer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,7 +47,9 @@ page.close()
 print("SEEN", sorted(set(seen)))
 print("FONTS", "fonts.googleapis" in html or "fonts.gstatic" in html)
 """
-    res = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=180, cwd=tmp_path)
+    res = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=180, cwd=tmp_path
+    )
     assert res.returncode == 0, res.stderr[-3000:]
     seen = eval(next(ln for ln in res.stdout.splitlines() if ln.startswith("SEEN "))[5:])
     outside = [s for s in seen if s[1] not in ("127.0.0.1", "localhost", "::1", "unix")]
@@ -75,15 +78,24 @@ def page_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, An
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     if not (CHROMIUM and CHROMEDRIVER):
-        pytest.skip("chromium and chromedriver are not installed (apt-get install chromium chromium-driver; .ci/run does it)")
+        pytest.skip(
+            "chromium and chromedriver are not installed (apt-get install chromium chromium-driver; .ci/run does it)"
+        )
     os.environ["SE_OFFLINE"] = "true"  # Selenium Manager must not try to download a driver
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
     opts = webdriver.ChromeOptions()
     opts.binary_location = CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                "--window-size=1280,900", "--no-first-run", "--disable-background-networking"):
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-dev-shm-usage",
+        "--disable-gpu",
+        "--window-size=1280,900",
+        "--no-first-run",
+        "--disable-background-networking",
+    ):
         opts.add_argument(arg)
     opts.set_capability("goog:loggingPrefs", {"performance": "ALL"})
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
@@ -114,13 +126,17 @@ def _wait(cond: Any, timeout: float = 120) -> Any:
 
 
 @pytest.mark.slow
-def test_typing_an_instruction_streams_the_draft_into_the_page(page_url: tuple[str, Any], browser: Any) -> None:
+def test_typing_an_instruction_streams_the_draft_into_the_page(
+    page_url: tuple[str, Any], browser: Any
+) -> None:
     from selenium.webdriver.common.by import By
 
     url, writer = page_url
     browser.get(url)
     box = _wait(lambda: browser.find_elements(By.CSS_SELECTOR, "#instruction textarea"), 60)[0]
-    assert not browser.find_element(By.ID, "rag").is_displayed() if browser.find_elements(By.ID, "rag") else True
+    assert not [e for e in browser.find_elements(By.ID, "rag") if e.is_displayed()], (
+        "no RAG toggle without an index"
+    )
     # Record, inside the page, every value the draft box shows while the draft is written.
     browser.execute_script(
         """window.__seen = [];
@@ -130,7 +146,9 @@ def test_typing_an_instruction_streams_the_draft_into_the_page(page_url: tuple[s
     box.send_keys(INSTRUCTION)
     browser.find_element(By.ID, "write").click()
     expected = direct_draft(writer, INSTRUCTION)  # same writer; the worker is idle once the page is done
-    _wait(lambda: browser.execute_script("return document.querySelector('#draft textarea').value") == expected)
+    _wait(
+        lambda: browser.execute_script("return document.querySelector('#draft textarea').value") == expected
+    )
     seen = browser.execute_script("return window.__seen")
     assert len(seen) > 2, f"the draft should appear piece by piece, saw {len(seen)} states"
     assert all(expected.startswith(s) for s in seen), "every state shown is a prefix of the final draft"
@@ -141,7 +159,11 @@ def test_typing_an_instruction_streams_the_draft_into_the_page(page_url: tuple[s
     browser.save_screenshot(str(shot))
     assert shot.stat().st_size > 10_000
 
-    hosts = {urlparse(u).hostname for u in _requested_urls(browser) if urlparse(u).scheme in ("http", "https", "ws", "wss")}
+    hosts = {
+        urlparse(u).hostname
+        for u in _requested_urls(browser)
+        if urlparse(u).scheme in ("http", "https", "ws", "wss")
+    }
     assert hosts <= {"127.0.0.1"}, f"the page requested assets from outside: {hosts - {'127.0.0.1'}}"
 
 

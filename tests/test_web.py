@@ -31,7 +31,10 @@ def test_split_chat_last_user_message_is_the_instruction_and_earlier_ones_the_th
         {"role": "assistant", "content": "Me: which one?"},
         {"role": "user", "content": [{"type": "text", "text": "Reply that it comes Friday."}]},
     ]
-    assert web.split_chat(msgs) == ("Reply that it comes Friday.", ["Me: which one?", "Bob: can you send the report?"])
+    assert web.split_chat(msgs) == (
+        "Reply that it comes Friday.",
+        ["Me: which one?", "Bob: can you send the report?"],
+    )
     with pytest.raises(ValueError, match="no user message"):
         web.split_chat([{"role": "system", "content": "x"}, {"role": "assistant", "content": "y"}])
 
@@ -94,7 +97,9 @@ def expected(writer: Any) -> str:
 def test_generate_streams_the_writers_draft_chunk_by_chunk(server: Any, expected: str) -> None:
     srv, _ = server
     chunks = []
-    with httpx.stream("POST", f"{srv.url}/generate", json={"text": INSTRUCTION}, headers={"X-API-Key": KEY}) as r:
+    with httpx.stream(
+        "POST", f"{srv.url}/generate", json={"text": INSTRUCTION}, headers={"X-API-Key": KEY}
+    ) as r:
         assert r.status_code == 200
         assert r.headers["content-type"].startswith("text/event-stream")
         chunks = [c for c in r.iter_raw() if c]
@@ -107,7 +112,8 @@ def test_generate_with_the_email_being_answered(server: Any, writer: Any) -> Non
     srv, _ = server
     thread = ["Hi, could you tell me when the report will be ready? Bob"]
     r = httpx.post(
-        f"{srv.url}/generate", json={"text": "Answer that it is ready on Friday.", "thread": thread},
+        f"{srv.url}/generate",
+        json={"text": "Answer that it is ready on Friday.", "thread": thread},
         headers={"X-API-Key": "second-key"},
     )
     assert r.status_code == 200
@@ -115,7 +121,9 @@ def test_generate_with_the_email_being_answered(server: Any, writer: Any) -> Non
     assert r.text != direct_draft(writer, "Answer that it is ready on Friday.")
 
 
-@pytest.mark.parametrize("headers", [{}, {"X-API-Key": "wrong"}, {"X-API-Key": KEY[:-1]}, {"Authorization": "Bearer x"}])
+@pytest.mark.parametrize(
+    "headers", [{}, {"X-API-Key": "wrong"}, {"X-API-Key": KEY[:-1]}, {"Authorization": "Bearer x"}]
+)
 def test_generate_refuses_a_missing_or_wrong_key(server: Any, headers: dict[str, str]) -> None:
     srv, _ = server
     r = httpx.post(f"{srv.url}/generate", json={"text": INSTRUCTION}, headers=headers)
@@ -143,23 +151,44 @@ def test_oversized_body_is_refused_with_413(server: Any) -> None:
     def chunked() -> Iterator[bytes]:  # no Content-Length: the limit counts what actually arrives
         yield json.dumps(big).encode()
 
-    r = httpx.post(f"{srv.url}/generate", content=chunked(), headers={"X-API-Key": KEY, "Content-Type": "application/json"})
+    r = httpx.post(
+        f"{srv.url}/generate",
+        content=chunked(),
+        headers={"X-API-Key": KEY, "Content-Type": "application/json"},
+    )
     assert r.status_code == 413
     assert drafts.served == served
 
 
 def test_cors_preflight_admits_extensions_and_refuses_other_origins(server: Any) -> None:
     srv, _ = server
-    pre = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "x-api-key,content-type"}
-    ok = httpx.options(f"{srv.url}/generate", headers={"Origin": "chrome-extension://abcdefghijklmnop", **pre})
+    pre = {
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "x-api-key,content-type",
+    }
+    ok = httpx.options(
+        f"{srv.url}/generate", headers={"Origin": "chrome-extension://abcdefghijklmnop", **pre}
+    )
     assert ok.status_code == 200
     assert ok.headers["access-control-allow-origin"] == "chrome-extension://abcdefghijklmnop"
     assert "x-api-key" in ok.headers["access-control-allow-headers"].lower()
+    # Gmail (a public page) calling localhost: Chrome's private-network preflight must be allowed
+    pna = httpx.options(
+        f"{srv.url}/generate",
+        headers={
+            "Origin": "https://mail.google.com",
+            "Access-Control-Request-Private-Network": "true",
+            **pre,
+        },
+    )
+    assert pna.status_code == 200 and pna.headers["access-control-allow-private-network"] == "true"
     bad = httpx.options(f"{srv.url}/generate", headers={"Origin": "https://evil.example", **pre})
     assert bad.status_code == 400
     assert "access-control-allow-origin" not in bad.headers
     # a simple request from a refused origin is answered, but the browser may not read it
-    r = httpx.get(f"{srv.url}/v1/models", headers={"Origin": "https://evil.example", "Authorization": f"Bearer {KEY}"})
+    r = httpx.get(
+        f"{srv.url}/v1/models", headers={"Origin": "https://evil.example", "Authorization": f"Bearer {KEY}"}
+    )
     assert "access-control-allow-origin" not in r.headers
 
 
@@ -224,11 +253,17 @@ def test_ollama_client_tags_and_chat(server: Any, expected: str) -> None:
 def test_client_disconnecting_mid_stream_stops_its_generation(server: Any) -> None:
     srv, drafts = server
     cancelled = drafts.cancelled
-    body = {"model": "panza", "messages": [{"role": "user", "content": "Write a long story about a dragon."}],
-            "max_tokens": CAP, "stream": True}
-    with httpx.stream("POST", f"{srv.url}/v1/chat/completions", json=body, headers={"Authorization": f"Bearer {KEY}"}) as r:
+    body = {
+        "model": "panza",
+        "messages": [{"role": "user", "content": "Write a long story about a dragon."}],
+        "max_tokens": CAP,
+        "stream": True,
+    }
+    with httpx.stream(
+        "POST", f"{srv.url}/v1/chat/completions", json=body, headers={"Authorization": f"Bearer {KEY}"}
+    ) as r:
         assert r.status_code == 200
-        lines = r.iter_lines()
+        lines = (line for line in r.iter_lines() if line)
         assert next(lines).startswith("data: ")  # the role chunk
         assert '"content"' in next(lines)  # a first piece of the draft: generation is running
     # the connection is closed here, after one piece out of up to CAP
@@ -250,7 +285,11 @@ def test_panza_run_web_refuses_to_start_without_a_key(panza_cmd: list[str], tmp_
     t0 = time.monotonic()
     res = subprocess.run(
         [*panza_cmd, "run", "interfaces=web", f"interfaces.port={free_port()}", "--data", str(tmp_path)],
-        capture_output=True, text=True, cwd=tmp_path, env=_panza_env(), timeout=120,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=_panza_env(),
+        timeout=120,
     )
     assert res.returncode == 2, res.stderr
     lines = res.stderr.strip().splitlines()
@@ -265,7 +304,11 @@ def test_panza_run_web_serves_with_keys_from_dotenv(panza_cmd: list[str], tmp_pa
     port = free_port()
     proc = subprocess.Popen(
         [*panza_cmd, "run", "interfaces=web", f"interfaces.port={port}", *FAST, "--data", str(tmp_path)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path, env=_panza_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+        env=_panza_env(),
     )
     try:
         url = f"http://127.0.0.1:{port}"
@@ -279,7 +322,9 @@ def test_panza_run_web_serves_with_keys_from_dotenv(panza_cmd: list[str], tmp_pa
             assert proc.poll() is None, proc.communicate()[1]
             assert time.monotonic() < deadline, "the server did not come up"
             time.sleep(0.2)
-        r = httpx.post(f"{url}/generate", json={"text": "Thank Carla for the flowers."}, headers={"X-API-Key": KEY})
+        r = httpx.post(
+            f"{url}/generate", json={"text": "Thank Carla for the flowers."}, headers={"X-API-Key": KEY}
+        )
         assert r.status_code == 200 and r.text.strip()
         assert httpx.post(f"{url}/generate", json={"text": "x"}).status_code == 401
     finally:

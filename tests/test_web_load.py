@@ -18,8 +18,11 @@ WAITING = 8
 
 
 async def _one(client: httpx.AsyncClient, url: str, i: int) -> tuple[int, str, dict[str, str]]:
-    r = await client.post(f"{url}/generate", json={"text": f"Tell client {i} that the order has shipped."},
-                          headers={"X-API-Key": KEY})
+    r = await client.post(
+        f"{url}/generate",
+        json={"text": f"Tell client {i} that the order has shipped."},
+        headers={"X-API-Key": KEY},
+    )
     return r.status_code, r.text, dict(r.headers)
 
 

@@ -116,7 +116,9 @@ def build(drafts: DraftQueue, settings: Settings, rag_available: bool = False) -
                     again_btn = gr.Button("Regenerate", elem_id="regenerate")
                     stop_btn = gr.Button("Stop", variant="stop", elem_id="stop")
             with gr.Column():
-                out = gr.Textbox(label="Draft", lines=16, buttons=["copy"], elem_id="draft", interactive=False)
+                out = gr.Textbox(
+                    label="Draft", lines=16, buttons=["copy"], elem_id="draft", interactive=False
+                )
         inputs = [instruction, email, rag]
         events = [
             write_btn.click(write, inputs, out),

@@ -121,7 +121,9 @@ class DraftQueue:
         rag: bool = True,
     ) -> Ticket:
         """Queue a draft for the running event loop; raises :class:`QueueFull` when over the bound."""
-        ticket = Ticket(instruction, list(thread or []), dict(sampling or {}), rag, asyncio.get_running_loop())
+        ticket = Ticket(
+            instruction, list(thread or []), dict(sampling or {}), rag, asyncio.get_running_loop()
+        )
         try:
             self._queue.put_nowait(ticket)
         except queue.Full:

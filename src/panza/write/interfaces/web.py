@@ -32,7 +32,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse, StreamingResponse
 from omegaconf import DictConfig
+from pydantic import BaseModel, ConfigDict
 
 from panza.errors import PanzaError
 from panza.write.interfaces.serving import DraftFailed, DraftQueue, QueueFull, Ticket
@@ -131,7 +135,10 @@ def origin_regex(patterns: Sequence[str]) -> str | None:
     """An allowlist with ``*`` wildcards (``chrome-extension://*``) as one anchored regex."""
     if not patterns:
         return None
-    parts = [".*" if p.strip() == "*" else re.escape(p.strip().rstrip("/")).replace(r"\*", "[^/]*") for p in patterns]
+    parts = [
+        ".*" if p.strip() == "*" else re.escape(p.strip().rstrip("/")).replace(r"\*", "[^/]*")
+        for p in patterns
+    ]
     return "^(?:" + "|".join(parts) + ")$"
 
 
@@ -169,7 +176,9 @@ def split_chat(messages: Sequence[dict[str, Any]]) -> tuple[str, list[str]]:
     ]
     users = [i for i, (role, _) in enumerate(turns) if role == "user"]
     if not users or not turns[users[-1]][1]:
-        raise ValueError("the request has no user message with text: the last user message is the instruction")
+        raise ValueError(
+            "the request has no user message with text: the last user message is the instruction"
+        )
     last = users[-1]
     return turns[last][1], [text for _, text in reversed(turns[:last]) if text]
 
@@ -204,6 +213,62 @@ def sse(obj: Any) -> str:
 
 
 # ---- the app ------------------------------------------------------------------------------------
+class GenerateRequest(BaseModel):
+    """The original's body, plus the email being answered."""
+
+    model_config = ConfigDict(extra="ignore")
+    text: str
+    thread: str | list[str] | None = None
+
+
+class ChatRequest(BaseModel):
+    """The OpenAI fields Panza uses; the rest (n, tools, …) is ignored."""
+
+    model_config = ConfigDict(extra="ignore")
+    model: str | None = None
+    messages: list[dict[str, Any]]
+    stream: bool = False
+    max_tokens: int | None = None
+    max_completion_tokens: int | None = None
+    temperature: float | None = None
+    top_p: float | None = None
+    stop: str | list[str] | None = None
+    seed: int | None = None
+
+
+class OllamaChat(BaseModel):
+    """Ollama's /api/chat body: streamed unless ``"stream": false``; sampling in ``options``."""
+
+    model_config = ConfigDict(extra="ignore")
+    model: str | None = None
+    messages: list[dict[str, Any]]
+    stream: bool = True
+    options: dict[str, Any] | None = None
+
+
+class DraftResponse(StreamingResponse):
+    """A streamed draft whose ticket is cancelled however the response ends: finished, failed, or
+    the client gone (noticed by a disconnect watcher even while the ticket still waits in the queue,
+    when there is nothing to send yet)."""
+
+    def __init__(self, content: Any, ticket: Ticket, **kw: Any) -> None:
+        super().__init__(content, **kw)
+        self.ticket = ticket
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        async def watch() -> None:
+            while (await receive())["type"] != "http.disconnect":
+                pass
+            self.ticket.cancel()
+
+        watcher = asyncio.create_task(watch())
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self.ticket.cancel()
+            watcher.cancel()
+
+
 class BodyLimit:
     """413 for a request body over ``max_bytes``: declared (Content-Length) or actually sent (chunked)."""
 
@@ -211,13 +276,12 @@ class BodyLimit:
         self.app = app
         self.max_bytes = max_bytes
 
-    async def __call__(self, scope: dict[str, Any], receive: Callable[..., Any], send: Callable[..., Any]) -> None:
+    async def __call__(
+        self, scope: dict[str, Any], receive: Callable[..., Any], send: Callable[..., Any]
+    ) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        from starlette.exceptions import HTTPException
-        from starlette.responses import JSONResponse
-
         detail = f"Request body too large (the limit is {self.max_bytes} bytes)."
         length = dict(scope.get("headers") or []).get(b"content-length")
         if length is not None and length.isdigit() and int(length) > self.max_bytes:
@@ -237,35 +301,10 @@ class BodyLimit:
         await self.app(scope, limited, send)
 
 
-def create_app(drafts: DraftQueue, settings: Settings, keys: Sequence[str], info: dict[str, Any] | None = None) -> Any:
+def create_app(
+    drafts: DraftQueue, settings: Settings, keys: Sequence[str], info: dict[str, Any] | None = None
+) -> Any:
     """The FastAPI app; ``keys`` empty means no key is required (allow_no_key)."""
-    from fastapi import Depends, FastAPI, HTTPException, Request
-    from fastapi.middleware.cors import CORSMiddleware
-    from fastapi.responses import JSONResponse, StreamingResponse
-    from pydantic import BaseModel, ConfigDict
-
-    class DraftResponse(StreamingResponse):
-        """A streamed draft whose ticket is cancelled however the response ends: finished, failed, or
-        the client gone (noticed by a disconnect watcher even while the ticket still waits in the queue,
-        when there is nothing to send yet)."""
-
-        def __init__(self, content: Any, ticket: Ticket, **kw: Any) -> None:
-            super().__init__(content, **kw)
-            self.ticket = ticket
-
-        async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-            async def watch() -> None:
-                while (await receive())["type"] != "http.disconnect":
-                    pass
-                self.ticket.cancel()
-
-            watcher = asyncio.create_task(watch())
-            try:
-                await super().__call__(scope, receive, send)
-            finally:
-                self.ticket.cancel()
-                watcher.cancel()
-
     keys = list(keys)
     created = int(time.time())
     app = FastAPI(title="Panza", docs_url=None, redoc_url=None, openapi_url=None)
@@ -277,6 +316,7 @@ def create_app(drafts: DraftQueue, settings: Settings, keys: Sequence[str], info
             allow_origin_regex=regex,
             allow_methods=["GET", "POST", "OPTIONS"],
             allow_headers=["Content-Type", "X-API-Key", "Authorization"],
+            allow_private_network=True,  # Chrome asks before a public page (Gmail) may call localhost
             max_age=600,
         )
 
@@ -325,11 +365,6 @@ def create_app(drafts: DraftQueue, settings: Settings, keys: Sequence[str], info
         }
 
     # -- the original Panza API --
-    class GenerateRequest(BaseModel):
-        model_config = ConfigDict(extra="ignore")
-        text: str
-        thread: str | list[str] | None = None
-
     @app.options("/generate")
     def generate_options() -> dict[str, Any]:
         return {"methods": ["POST"]}
@@ -337,23 +372,13 @@ def create_app(drafts: DraftQueue, settings: Settings, keys: Sequence[str], info
     @app.post("/generate", dependencies=[Depends(require_key)])
     async def generate(req: GenerateRequest) -> Any:
         if not req.text.strip():
-            raise HTTPException(status_code=400, detail="'text' is empty: say what the email should be about.")
+            raise HTTPException(
+                status_code=400, detail="'text' is empty: say what the email should be about."
+            )
         ticket = submit(req.text, as_thread(req.thread), {})
         return DraftResponse(pieces(ticket), ticket, media_type="text/event-stream")
 
     # -- OpenAI-compatible --
-    class ChatRequest(BaseModel):
-        model_config = ConfigDict(extra="ignore")
-        model: str | None = None
-        messages: list[dict[str, Any]]
-        stream: bool = False
-        max_tokens: int | None = None
-        max_completion_tokens: int | None = None
-        temperature: float | None = None
-        top_p: float | None = None
-        stop: str | list[str] | None = None
-        seed: int | None = None
-
     def chat_ticket(req: ChatRequest, max_tokens: int | None) -> Ticket:
         try:
             instruction, thread = split_chat(req.messages)
@@ -410,7 +435,9 @@ def create_app(drafts: DraftQueue, settings: Settings, keys: Sequence[str], info
             yield chunk({}, "stop")
             yield "data: [DONE]\n\n"
 
-        return DraftResponse(events(), ticket, media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
+        return DraftResponse(
+            events(), ticket, media_type="text/event-stream", headers={"Cache-Control": "no-cache"}
+        )
 
     # -- Ollama chat --
     if settings.ollama:
@@ -426,24 +453,26 @@ def create_app(drafts: DraftQueue, settings: Settings, keys: Sequence[str], info
             details = {"format": str((info or {}).get("backend") or ""), "family": "panza"}
             return {
                 "models": [
-                    {"name": ollama_name, "model": ollama_name, "modified_at": stamp, "size": 0, "digest": "",
-                     "details": details}
+                    {
+                        "name": ollama_name,
+                        "model": ollama_name,
+                        "modified_at": stamp,
+                        "size": 0,
+                        "digest": "",
+                        "details": details,
+                    }
                 ]
             }
-
-        class OllamaChat(BaseModel):
-            model_config = ConfigDict(extra="ignore")
-            model: str | None = None
-            messages: list[dict[str, Any]]
-            stream: bool = True
-            options: dict[str, Any] | None = None
 
         @app.post("/api/chat", dependencies=[Depends(require_key)])
         async def ollama_chat(req: OllamaChat) -> Any:
             o = req.options or {}
             as_openai = ChatRequest(
-                messages=req.messages, temperature=o.get("temperature"), top_p=o.get("top_p"),
-                stop=o.get("stop"), seed=o.get("seed"),
+                messages=req.messages,
+                temperature=o.get("temperature"),
+                top_p=o.get("top_p"),
+                stop=o.get("stop"),
+                seed=o.get("seed"),
             )
             ticket = chat_ticket(as_openai, o.get("num_predict"))
 
@@ -517,8 +546,11 @@ def run(writer: Any, cfg: DictConfig) -> int:
     settings = Settings.from_cfg(cfg.get("interfaces") or {})
     keys = keys_or_fail(settings)
     if not keys:
-        log.warning("no API key: anyone who can reach %s:%d can draft (interfaces.allow_no_key=true)",
-                    settings.host, settings.port)
+        log.warning(
+            "no API key: anyone who can reach %s:%d can draft (interfaces.allow_no_key=true)",
+            settings.host,
+            settings.port,
+        )
     if not _is_loopback(settings.host):
         log.warning("listening on %s: the API is reachable from other machines", settings.host)
     if "*" in settings.cors_origins:
