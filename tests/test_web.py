@@ -323,7 +323,10 @@ def test_panza_run_web_serves_with_keys_from_dotenv(panza_cmd: list[str], tmp_pa
             assert time.monotonic() < deadline, "the server did not come up"
             time.sleep(0.2)
         r = httpx.post(
-            f"{url}/generate", json={"text": "Thank Carla for the flowers."}, headers={"X-API-Key": KEY}, timeout=120
+            f"{url}/generate",
+            json={"text": "Thank Carla for the flowers."},
+            headers={"X-API-Key": KEY},
+            timeout=120,
         )
         assert r.status_code == 200 and r.text.strip()
         assert httpx.post(f"{url}/generate", json={"text": "x"}).status_code == 401
