@@ -8,7 +8,7 @@ export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
 
-.PHONY: install demo test bench lint clean
+.PHONY: install browser demo test bench lint clean
 
 install: $(STAMP)
 
@@ -21,8 +21,18 @@ $(STAMP): pyproject.toml
 	# instructions die with SIGILL where the kernel or VM does not enable AMX (seen on this CI's CPU).
 	# No wheel cache: a cached build made with other flags would be reused silently.
 	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip install -q --no-cache-dir llama-cpp-python==0.3.36
-	$(BIN)/pip install -q -e '.[ml,dev]'
+	$(BIN)/pip install -q -e '.[ml,gui,dev]'
 	touch $(STAMP)
+
+# The headless browser the GUI tests drive (Debian's chromium + chromedriver); skipped when present.
+browser:
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then \
+	  echo "browser: chromium and chromedriver already installed"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	else \
+	  echo "browser: run as root: apt-get install chromium chromium-driver (the GUI browser tests skip without them)"; \
+	fi
 
 demo: install
 	$(BIN)/python scripts/demo.py

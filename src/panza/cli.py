@@ -21,7 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "extract": ("panza.ingest.pipeline:main", "ingest mail and keep exactly what the user wrote"),
     "prepare": ("panza.prepare:main", "extract, data playback, train/test split and RAG index"),
     "train": ("panza.train.trainer:main", "fine-tune a model on the prepared data (lora, rosa, full)"),
-    "run": ("panza.interfaces.command:main", "draft emails through an interface (interfaces=cli|json)"),
+    "run": ("panza.interfaces.command:main", "draft emails through an interface (interfaces=cli, json, web or gui)"),
     "export": ("panza.export.command:main", "export a trained model (panza export merged checkpoint=RUN)"),
     "merge": ("panza.export.command:merge_main", "merge a trained adapter into its base model (= export merged)"),
     "eval": ("panza.evaluate.command:main", "draft the test split with each system and write the evaluation report"),

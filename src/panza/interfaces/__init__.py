@@ -19,6 +19,8 @@ from panza.errors import PanzaError
 INTERFACES: dict[str, str] = {
     "cli": "panza.interfaces.cli",
     "json": "panza.interfaces.batch",
+    "web": "panza.interfaces.web",
+    "gui": "panza.interfaces.gui",
 }
 
 Run = Callable[[Any], int]
