@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"skipped: {DATA} not found")
         return 0
     import torch
-    from panza.llm.embedded import hf_model_dir
+    from panza.models.embedded import hf_model_dir
     from transformers import AutoTokenizer
 
     from panza.export.gguf import convert_to_gguf, quantize

@@ -32,7 +32,7 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def embedded_hf() -> Path:
-    from panza.llm.embedded import hf_model_dir
+    from panza.models.embedded import hf_model_dir
 
     return hf_model_dir()
 
@@ -111,7 +111,7 @@ def _hf_greedy(model, ids: list[int], n: int, eos: int):
 @pytest.mark.slow
 def test_converter_reproduces_llama_cpps_own_smollm2_gguf(embedded_f16: Path) -> None:
     """The embedded GGUF was written by llama.cpp's converter; ours must carry the same metadata."""
-    from panza.llm.embedded import gguf_path
+    from panza.models.embedded import gguf_path
 
     ref, ours = _fields(gguf_path()), _fields(embedded_f16)
     for key in ("tokenizer.ggml.tokens", "tokenizer.ggml.token_type", "tokenizer.ggml.merges",

@@ -295,8 +295,8 @@ def _free_port() -> int:
             ["input file /nonexistent/in.jsonl not found"],
         ),
         (["user.system_preamble_path=/nonexistent/sys.txt"], ["user.system_preamble_path", "not found"]),
-        (["interfaces.name=gui"], ["unknown interface 'gui'"]),
-        (["checkpoint=/nonexistent/run"], ["checkpoint /nonexistent/run not found"]),
+        (["interfaces.name=fax"], ["unknown interface 'fax'"]),
+        (["checkpoint=/nonexistent/run"], ["checkpoint /nonexistent/run does not exist"]),
     ],
 )
 def test_bad_input_is_one_line(

@@ -52,7 +52,11 @@ def _checkpoints(cfg: DictConfig) -> list[str]:
 
 
 def _base_name(cfg: DictConfig) -> str:
-    model = str(cfg.writer.llm.get("model") or cfg.get("model") or "embedded")
+    llm = cfg.writer.llm
+    if llm.get("backend") == "llamacpp":  # runs its GGUF (model_path), never `model`
+        model = str(llm.get("model_path") or "embedded")
+    else:
+        model = str(llm.get("model") or cfg.get("model") or "embedded")
     return "base" if model in ("embedded", "") else f"base-{slug(Path(model).name)}"
 
 

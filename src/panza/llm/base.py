@@ -159,13 +159,21 @@ def backend_for(llm_cfg: dict[str, Any], checkpoint: Checkpoint | None) -> dict[
     return {**llm_cfg, "backend": new}
 
 
-def load_llm(llm_cfg: Any, *, checkpoint: Checkpoint | None = None, cache_dir: Path | str | None = None) -> LLM:
+def _checkpoint_class() -> type[Checkpoint]:
+    from panza.models.checkpoint import Checkpoint
+
+    return Checkpoint
+
+
+def load_llm(llm_cfg: Any, *, checkpoint: Checkpoint | Path | str | None = None, cache_dir: Path | str | None = None) -> LLM:
     """Build the backend named by ``llm_cfg.backend``.
 
     ``checkpoint`` is a trained model that replaces the configured one (transformers: a full or
     merged model; peft: a LoRA or RoSA adapter; llamacpp: a GGUF file, or a run holding one).
     """
     cfg = plain(llm_cfg)
+    if checkpoint is not None and not isinstance(checkpoint, _checkpoint_class()):
+        checkpoint = _checkpoint_class().from_path(checkpoint)  # a path given by a caller: resolved here
     name = str(cfg.get("backend") or "").strip()
     if name not in BACKENDS:
         raise PanzaError(

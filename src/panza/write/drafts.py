@@ -79,21 +79,19 @@ def clean_draft(text: str) -> str:
     return trim_repetition("\n".join(lines))
 
 
-# Text within this many words of the end may still become part of a word loop (three six-word runs).
-_LOOP_WORDS = 18
-_SETTLED = re.compile(r"(?:[.!?]\s|\n)")
+_SETTLED = re.compile(r"\S(?=[ \t]*\n)|[.!?](?=\s)")
 
 
 def _settled(cleaned: str) -> int:
-    """How much of the cleaned text is settled: up to the last sentence or line end, minus the tail of
-    words a loop could still claim."""
+    """How much of the cleaned text is settled: up to its last sentence or line end (never the whitespace
+    after it, which the cleaning strips when the draft ends there).
+
+    Why there: the cleaning cuts at a repeated sentence or paragraph, an echoed line or a word loop;
+    the first two are decided when a sentence or line ends, and a word loop inside one sentence (the
+    usual kind) is cut before that sentence ends. So text before the last end does not change.
+    """
     ends = [m.end() for m in _SETTLED.finditer(cleaned)]
-    if not ends:
-        return 0
-    words = [m.start() for m in re.finditer(r"\S+", cleaned)]
-    guard = words[-_LOOP_WORDS] if len(words) >= _LOOP_WORDS else 0
-    settled = [e for e in ends if e <= guard]
-    return settled[-1] if settled else 0
+    return ends[-1] if ends else 0
 
 
 def clean_stream(pieces: Iterable[str], *, stall_chars: int = 160) -> Iterator[str]:
