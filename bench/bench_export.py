@@ -93,10 +93,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"skipped: {DATA} not found")
         return 0
     import torch
-    from panza.models.embedded import hf_model_dir
     from transformers import AutoTokenizer
 
     from panza.export.gguf import convert_to_gguf, quantize
+    from panza.models.embedded import hf_model_dir
 
     torch.set_num_threads(2)
     model_dir = hf_model_dir()
