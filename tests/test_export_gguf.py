@@ -224,6 +224,12 @@ def test_trained_run_round_trips_through_gguf(tiny: Path, tmp_path: Path, method
     mf = Path(res["modelfile"]).read_text()
     assert mf.startswith("FROM ./model-f16.gguf\n") and 'PARAMETER stop "<|im_end|>"' in mf
     assert "PARAMETER temperature 0.0" in mf and "<|im_start|>" in mf
+    if method == "lora":  # `panza run checkpoint=RUN` (default llamacpp backend) now drafts with the run's GGUF
+        r = subprocess.run([sys.executable, "-m", "panza", "run", f"checkpoint={run}", "writer.rag.enabled=false",
+                            "writer.llm.sampling.max_new_tokens=8", "writer.llm.n_threads=1"], input="thank Bob\n",
+                           capture_output=True, text=True, timeout=300, cwd=tmp_path)
+        assert r.returncode == 0, r.stderr[-2000:]
+        assert "running its GGUF model-f16.gguf with llama.cpp" in r.stderr and "1 draft(s)" in r.stderr
 
 
 @pytest.mark.slow
