@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import re
 import sys
 from collections.abc import Callable
 
@@ -22,6 +23,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "prepare": ("panza.prepare:main", "extract, data playback, train/test split and RAG index"),
     "train": ("panza.train.trainer:main", "fine-tune a model on the prepared data (lora, rosa, full)"),
     "run": ("panza.interfaces.command:main", "draft emails through an interface (interfaces=cli, json, web or gui)"),
+    "draft": ("panza.interfaces.mailbox:main",
+              "draft a reply to a message of an IMAP mailbox into its Drafts folder (never sent)"),
     "export": ("panza.export.command:main", "export a trained model (panza export merged checkpoint=RUN)"),
     "merge": ("panza.export.command:merge_main", "merge a trained adapter into its base model (= export merged)"),
     "eval": ("panza.evaluate.command:main", "draft the test split with each system and write the evaluation report"),
@@ -35,11 +38,18 @@ def _add_source_flags(p: argparse.ArgumentParser) -> None:
     g.add_argument("--eml-dir", action="append", default=[], metavar="PATH", help="a folder of .eml files")
     g.add_argument("--takeout", action="append", default=[], metavar="PATH",
                    help="a Gmail Takeout mbox (keeps mail labelled Sent)")
-    p.add_argument("--email", action="append", default=[], metavar="ADDR",
-                   help="the user's address; repeat for aliases (= user.email_address, user.aliases)")
+    g.add_argument("--imap", action="append", default=[], metavar="URL",
+                   help="an IMAP account, imaps://user@host[:port]: its Sent folder, synced incrementally; "
+                   "password from PANZA_IMAP_PASSWORD or the keyring (= ingest.imap.accounts)")
+    _add_email_flag(p)
     p.add_argument("--any-sender", action="store_true",
                    help="keep mail from any sender, for a Sent-only export (= ingest.any_sender=true)")
     p.add_argument("--out", metavar="DIR", help="output folder (= user.data_dir=DIR)")
+
+
+def _add_email_flag(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--email", action="append", default=[], metavar="ADDR",
+                   help="the user's address; repeat for aliases (= user.email_address, user.aliases)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -61,9 +71,20 @@ def build_parser() -> argparse.ArgumentParser:
 
             p.add_argument("export_step", metavar="STEP", choices=sorted(STEPS),
                            help=f"what to export: {', '.join(sorted(STEPS))}")
-        if name in ("run", "train", "merge", "export", "eval"):
+        if name == "draft":
+            p.add_argument("--imap", action="append", default=[], metavar="URL",
+                           help="the mailbox, imaps://user@host[:port]; password from PANZA_IMAP_PASSWORD "
+                           "or the keyring (= ingest.imap.accounts)")
+            _add_email_flag(p)
+            p.add_argument("--reply-to", metavar="MESSAGE-ID", help="the message to answer (= draft.reply_to)")
+            p.epilog = 'the instruction is one quoted argument: panza draft --imap URL --reply-to ID "Say yes"'
+        if name in ("run", "train", "merge", "export", "eval", "draft"):
             p.add_argument("--data", metavar="DIR", help="prepared data folder (= user.data_dir=DIR)")
-        p.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides")
+        if name == "draft":
+            p.add_argument("overrides", nargs="*", metavar='"INSTRUCTION" KEY=VALUE',
+                           help="what the reply should say (one quoted argument), then config overrides")
+        else:
+            p.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides")
     return parser
 
 
@@ -72,7 +93,8 @@ def _apply_shortcuts(cfg: DictConfig, args: argparse.Namespace) -> None:
         OmegaConf.update(cfg, key, value, force_add=True)
 
     for flag, key in (("mbox", "ingest.mbox"), ("maildir", "ingest.maildir"),
-                      ("eml_dir", "ingest.eml_dir"), ("takeout", "ingest.takeout")):
+                      ("eml_dir", "ingest.eml_dir"), ("takeout", "ingest.takeout"),
+                      ("imap", "ingest.imap.accounts")):
         vals = getattr(args, flag, None)
         if vals:
             setkey(key, list(vals))
@@ -86,6 +108,10 @@ def _apply_shortcuts(cfg: DictConfig, args: argparse.Namespace) -> None:
             setkey("user.data_dir", getattr(args, flag))
     if getattr(args, "test_split", None) is not None:
         setkey("test_split", args.test_split)
+    if getattr(args, "reply_to", None):
+        setkey("draft.reply_to", args.reply_to)
+    if getattr(args, "instruction", None):
+        setkey("draft.instruction", args.instruction)
     if getattr(args, "export_step", None):
         setkey("export_step", args.export_step)
     if args.command in ("extract", "prepare"):
@@ -98,7 +124,7 @@ def _default_mailbox(cfg: DictConfig) -> None:
     from panza.layout import DataLayout
 
     ingest = cfg.get("ingest") or {}
-    if any(ingest.get(k) for k in KINDS):
+    if any(ingest.get(k) for k in KINDS) or (ingest.get("imap") or {}).get("accounts"):
         return
     sent = DataLayout.from_config(cfg).sent_mbox
     if sent.is_file():
@@ -115,6 +141,9 @@ def _repeated_to_list(overrides: list[str], key: str) -> list[str]:
     return [*rest, f"{key}=[" + ",".join("'" + v.replace("'", "\\'") + "'" for v in values) + "]"]
 
 
+_OVERRIDE = re.compile(r"^(?:~[\w.@/-]+$|[~+]{0,2}[A-Za-z_][\w.@/-]*=)")  # key=value, +key=value, ~key
+
+
 def _resolve(target: str) -> Callable[[DictConfig], int | None]:
     module, func = target.split(":")
     return getattr(importlib.import_module(module), func)
@@ -126,6 +155,12 @@ def main(argv: list[str] | None = None) -> int:
     # Overrides may stand before or after the flags, so collect what argparse leaves over.
     args, rest = parser.parse_known_args(argv)
     args.overrides = [*args.overrides, *rest]
+    if args.command == "draft":  # the one argument that is not key=value is the instruction
+        words = [o for o in args.overrides if not _OVERRIDE.match(o)]
+        if len(words) > 1:
+            parser.error(f"quote the instruction as one argument: {' '.join(words)!r}")
+        args.instruction = words[0] if words else None
+        args.overrides = [o for o in args.overrides if _OVERRIDE.match(o)]
     bad = [o for o in args.overrides if ("=" not in o and not o.startswith("~")) or o.startswith("-")]
     if bad:
         parser.error(f"unexpected argument {bad[0]!r}: flags are listed by --help, overrides look like key=value")

@@ -21,6 +21,7 @@ PRIMARY = {
     "extract": "panza_extract",
     "prepare": "panza_preparation",
     "run": "panza_writer",
+    "draft": "panza_draft",
     "train": "panza_finetuning",
     "merge": "panza_export",
     "export": "panza_export",

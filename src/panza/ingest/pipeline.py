@@ -557,16 +557,33 @@ def extract_from_config(cfg: Any, *, progress: bool = True) -> tuple[ExtractResu
 
     ing = cfg.get("ingest") or {}
     lists = {k: _as_list(ing.get(k)) for k in KINDS}
+    imap_cfg = ing.get("imap") or {}
+    accounts = [str(a) for a in _as_list(imap_cfg.get("accounts"))]
     emails = config.emails(cfg)
     any_sender = bool(ing.get("any_sender", False))
+    if accounts and not emails:  # a login that is an address is the user's address
+        from panza.ingest.imap import parse_url
+
+        emails = [u.user.lower() for u in map(parse_url, accounts) if "@" in u.user]
+        if emails:  # so the output is named after the user (<local part>_clean.jsonl), as with --email
+            from omegaconf import OmegaConf
+
+            OmegaConf.update(cfg, "user.email_address", emails[0], force_add=True)
+            OmegaConf.update(cfg, "user.aliases", emails[1:], force_add=True)
     if not emails and not any_sender:
         raise PanzaError(NO_SENDER)
-    if not any(lists.values()):
+    if not any(lists.values()) and not accounts:
         raise PanzaError(
-            "no mail to read: pass --mbox FILE, --maildir DIR, --eml-dir DIR or --takeout FILE "
-            "(or set ingest.mbox / ingest.maildir / ingest.eml_dir / ingest.takeout)"
+            "no mail to read: pass --mbox FILE, --maildir DIR, --eml-dir DIR, --takeout FILE or "
+            "--imap URL (or set ingest.mbox / ingest.maildir / ingest.eml_dir / ingest.takeout / "
+            "ingest.imap.accounts)"
         )
     sources = [check_source(kind, p) for kind in KINDS for p in lists[kind]]
+    if accounts:  # fetch what is new into the local mirror, then read it like any .eml folder
+        from panza.ingest.imap import sync_accounts
+
+        synced = sync_accounts(accounts, imap_cfg, config.data_dir(cfg))
+        sources += [check_source("eml_dir", s.mirror) for s in synced]
     try:
         min_words = int(ing.get("min_words", 10))
     except (TypeError, ValueError):
@@ -632,6 +649,9 @@ def extract_from_config(cfg: Any, *, progress: bool = True) -> tuple[ExtractResu
 
 def main(cfg: Any) -> int:
     """``panza extract``: read the configured sources, write the clean file, print the summary."""
+    from panza.logs import setup_logging
+
+    setup_logging()
     result, up_to_date = extract_from_config(cfg)
     if up_to_date:
         print(

@@ -1,0 +1,180 @@
+"""``panza draft``: answer a message of the user's mailbox with a draft left in its Drafts folder.
+
+The message is found by its Message-ID over IMAP (INBOX first, then the other folders), its text
+and the thread quoted in it become the writer's thread context, and the draft is APPENDed to the
+Drafts folder (SPECIAL-USE ``\\Drafts`` or a usual name) flagged ``\\Draft``, with ``In-Reply-To``
+and ``References`` so mail clients show it in the thread. Panza never sends mail: the user
+opens the draft, edits it and sends it themselves.
+
+The model and checkpoint are chosen exactly as for ``panza run`` (``checkpoint=``, ``writer/llm=``).
+The IMAP session is closed while the model loads and drafts, and opened again for the APPEND.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Sequence
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from email.utils import formataddr, formatdate, getaddresses, make_msgid
+from typing import Any
+
+from omegaconf import DictConfig
+
+from panza import config
+from panza.errors import PanzaError
+from panza.ingest import imap, mime
+from panza.logs import setup_logging
+
+_RE_PREFIX = re.compile(r"^\s*re\s*:", re.IGNORECASE)
+
+
+def reply_subject(subject: str | None) -> str:
+    """``Re: <subject>``, without a second ``Re:`` when the subject already has one."""
+    subject = (subject or "").strip()
+    return subject if _RE_PREFIX.match(subject) else f"Re: {subject}".rstrip()
+
+
+def _addresses(msg: Any, *names: str) -> list[tuple[str, str]]:
+    values: list[str] = []
+    for name in names:
+        values.extend(str(v) for v in (msg.get_all(name) or []))
+    return [(n, a) for n, a in getaddresses(values) if a]
+
+
+def _dedupe(pairs: Sequence[tuple[str, str]], exclude: set[str]) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    for name, addr in pairs:
+        if addr.lower() not in exclude:
+            exclude.add(addr.lower())
+            out.append((name, addr))
+    return out
+
+
+def original_text(raw: bytes) -> str:
+    """What the client shows as the original's text (HTML converted, any charset)."""
+    return (mime.body(mime.parse(raw)).text or "").strip()
+
+
+def thread_context(raw: bytes) -> list[str]:
+    """The writer's thread: the original's own text, then the messages quoted in it, most recent first."""
+    from panza.clean import extract_reply
+
+    h = mime.read_headers(mime.parse(raw))
+    text = original_text(raw)
+    reply = extract_reply(text, user_names=[h.from_name] if h.from_name else [])
+    own = reply.text.strip() or text
+    return [t for t in (own, *(q.strip() for q in reply.thread)) if t]
+
+
+def build_reply(
+    original: bytes,
+    draft: str,
+    *,
+    user_address: str,
+    user_name: str | None = None,
+    user_addresses: Sequence[str] = (),
+    quote_original: bool = True,
+) -> EmailMessage:
+    """The reply as a mail client would write it: reply-all minus the user, threaded, not sent."""
+    orig = BytesParser(policy=policy.default).parsebytes(original)
+    mine = {a.lower() for a in (user_address, *user_addresses) if a}
+    senders = _addresses(orig, "Reply-To") or _addresses(orig, "From")
+    if all(a.lower() in mine for _n, a in senders):  # answering one's own message: write to its recipients
+        senders = _addresses(orig, "To")
+    seen = set(mine)
+    to = _dedupe(senders, seen)
+    cc = _dedupe(_addresses(orig, "To", "Cc"), seen)
+    msg = EmailMessage()
+    msg["From"] = formataddr((user_name or "", user_address))
+    if to:
+        msg["To"] = ", ".join(formataddr(p) for p in to)
+    if cc:
+        msg["Cc"] = ", ".join(formataddr(p) for p in cc)
+    msg["Subject"] = reply_subject(str(orig.get("Subject") or ""))
+    msg["Date"] = formatdate(localtime=True)
+    msg["Message-ID"] = make_msgid(domain=user_address.rsplit("@", 1)[-1] or None)
+    parent = str(orig.get("Message-ID") or "").strip()
+    if parent:
+        msg["In-Reply-To"] = parent
+        earlier = str(orig.get("References") or orig.get("In-Reply-To") or "").split()
+        msg["References"] = " ".join([*earlier, parent])
+    body = draft.strip() + "\n"
+    if quote_original:
+        who = formataddr(_addresses(orig, "From")[0]) if _addresses(orig, "From") else "someone"
+        when = str(orig.get("Date") or "").strip()
+        quoted = "\n".join(f"> {line}" if line else ">" for line in original_text(original).splitlines())
+        body += f"\n{'On ' + when + ', ' if when else ''}{who} wrote:\n{quoted}\n"
+    msg.set_content(body)
+    return msg
+
+
+def _settings(cfg: DictConfig) -> dict[str, Any]:
+    d = cfg.get("draft") or {}
+    mid = str(d.get("reply_to") or "").strip()
+    instruction = str(d.get("instruction") or "").strip()
+    if not mid:
+        raise PanzaError("say which message to answer: --reply-to MESSAGE-ID (= draft.reply_to)")
+    if not instruction:
+        raise PanzaError('say what the reply should say: panza draft --reply-to ID "instruction"')
+    accounts = list((cfg.ingest.get("imap") or {}).get("accounts") or [])
+    if len(accounts) != 1:
+        raise PanzaError(
+            "give the mailbox to answer in: exactly one --imap imaps://user@host[:port] "
+            f"(got {len(accounts)})"
+        )
+    url = imap.parse_url(str(accounts[0]))
+    addresses = config.emails(cfg) or ([url.user.lower()] if "@" in url.user else [])
+    if not addresses:
+        raise PanzaError(f"the IMAP login {url.user!r} is not an address: give yours with --email ADDR")
+    return {
+        "url": url,
+        "message_id": imap.normalize_message_id(mid),
+        "instruction": instruction,
+        "addresses": addresses,
+        "name": cfg.user.get("name") or None,
+        "quote": bool(d.get("quote_original", True)),
+        "imap": imap.options(cfg.ingest.get("imap") or {}),
+    }
+
+
+def main(cfg: DictConfig) -> int:
+    """Fetch the original, draft the reply with the writer, APPEND it to Drafts; print the draft."""
+    from panza.write.build import build_writer
+
+    setup_logging()
+    s = _settings(cfg)
+    url, o = s["url"], s["imap"]
+    with imap.connect(url, verify_tls=o["verify_tls"], timeout=o["timeout"]) as client:
+        # the Drafts folder is checked before the model loads: a missing one costs a second
+        imap.find_folder(client, "\\Drafts", o["drafts_names"], o["drafts_folder"], url=url)
+        folders = imap.search_order(client)
+        found = imap.find_message(client, s["message_id"], folders)
+    if found is None:
+        raise PanzaError(
+            f"{url.account}: no message with Message-ID {s['message_id']} in {', '.join(folders)}; "
+            "copy the ID from the message's headers"
+        )
+    folder, _uid, raw = found
+    writer = build_writer(cfg)
+    draft = writer.draft(s["instruction"], thread_context(raw))
+    reply = build_reply(
+        raw,
+        draft,
+        user_address=s["addresses"][0],
+        user_name=s["name"],
+        user_addresses=s["addresses"],
+        quote_original=s["quote"],
+    )
+    with imap.connect(url, verify_tls=o["verify_tls"], timeout=o["timeout"]) as client:
+        drafts = imap.find_folder(client, "\\Drafts", o["drafts_names"], o["drafts_folder"], url=url)
+        uid = imap.append_draft(client, drafts.name, reply.as_bytes(policy=policy.SMTP))
+    print(draft)
+    print(
+        f"panza draft: reply to {s['message_id']} (in {folder}) saved in {drafts.name}"
+        f"{f' as UID {uid}' if uid else ''} of {url.account}; nothing was sent",
+        file=sys.stderr,
+    )
+    return 0
