@@ -8,7 +8,7 @@ export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
 
-.PHONY: install browser demo test bench lint clean
+.PHONY: install browser imap-server demo test bench lint clean
 
 install: $(STAMP)
 
@@ -32,6 +32,16 @@ browser:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
 	else \
 	  echo "browser: run as root: apt-get install chromium chromium-driver (the GUI browser tests skip without them)"; \
+	fi
+
+# The IMAP server the IMAP tests start (Debian's Dovecot + openssl for its certificate); skipped when present.
+imap-server:
+	@if command -v dovecot >/dev/null || [ -x /usr/sbin/dovecot ]; then \
+	  echo "imap-server: dovecot already installed"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd openssl >/dev/null; \
+	else \
+	  echo "imap-server: run as root: apt-get install dovecot-imapd openssl (the IMAP tests skip without them)"; \
 	fi
 
 demo: install

@@ -95,8 +95,7 @@ class Dovecot:
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
-            subprocess.run([DOVECOT, "-c", str(self.root / "dovecot.conf"), "stop"], check=False,
-                           capture_output=True, timeout=20)
+            self.proc.terminate()  # the master stops its children and exits
             try:
                 self.proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
@@ -113,6 +112,8 @@ def _config(root: Path, imaps: int, imap: int, sent: str, drafts: str, special_u
     else:
         mail_user = pwd.getpwuid(os.getuid())
         login_user = internal_user = me
+    sent_flag = "special_use = \\Sent" if special_use else ""
+    drafts_flag = "special_use = \\Drafts" if special_use else ""
     return f"""
 base_dir = {root}/run
 state_dir = {root}/state
@@ -159,11 +160,11 @@ namespace inbox {{
   separator = /
   mailbox "{sent}" {{
     auto = create
-    {"special_use = \\Sent" if special_use else ""}
+    {sent_flag}
   }}
   mailbox "{drafts}" {{
     auto = create
-    {"special_use = \\Drafts" if special_use else ""}
+    {drafts_flag}
   }}
   mailbox Archive {{
     auto = create

@@ -23,7 +23,6 @@ import logging
 import os
 import re
 import shutil
-import socket
 import ssl
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -134,7 +133,7 @@ def _is_loopback(host: str) -> bool:
 
 
 @contextmanager
-def connect(url: ImapURL, *, verify_tls: bool = True, timeout: float = 30.0) -> Iterator[Any]:
+def connect(url: ImapURL, *, verify_tls: bool, timeout: float) -> Iterator[Any]:
     """A logged-in ``IMAPClient``, logged out on exit; every failure is one ``PanzaError`` line."""
     from imapclient import IMAPClient
     from imapclient.exceptions import IMAPClientError, LoginError
@@ -171,13 +170,13 @@ def connect(url: ImapURL, *, verify_tls: bool = True, timeout: float = 30.0) -> 
                 f"{where}: the server's TLS certificate is not trusted ({e.verify_message}); for a "
                 "local server with a self-signed certificate set ingest.imap.verify_tls=false"
             ) from None
-        except (ssl.SSLError, socket.timeout, OSError) as e:
+        except (TimeoutError, ssl.SSLError, OSError) as e:
             reason = e.strerror if isinstance(e, OSError) and e.strerror else (str(e) or type(e).__name__)
             raise PanzaError(f"{where}: cannot connect ({reason}); check the host, the port and that the server runs") from None
         except IMAPClientError as e:
             raise PanzaError(f"{where}: the server refused the session ({_server_text(e)})") from None
         yield client
-    except (socket.timeout, ssl.SSLError, ConnectionError) as e:
+    except (TimeoutError, ssl.SSLError, ConnectionError) as e:
         raise PanzaError(f"{where}: the connection broke ({e or type(e).__name__}); run again to resume") from None
     except IMAPClientError as e:
         raise PanzaError(f"{where}: the server answered with an error ({_server_text(e)})") from None
@@ -282,7 +281,7 @@ def sync_folder(
     folder: Folder,
     out_dir: Path,
     *,
-    batch: int = 100,
+    batch: int,
     on_message: Callable[[int], None] | None = None,
 ) -> FolderSync:
     """Fetch the messages of ``folder`` newer than the last run into the mirror; update the state.
@@ -306,9 +305,11 @@ def sync_folder(
                  url.account, folder.name, saved.get("uidvalidity"), validity)
     # "N:*" always matches the last message, even below N: keep only the new UIDs.
     uids = sorted(u for u in client.search(["UID", f"{last + 1}:*"]) if u > last)
+    # after an interruption the messages saved since the last state write are on disk already
+    todo = [u for u in uids if not (mirror / f"{u:010d}.eml").is_file()]
     result = FolderSync(url.account, folder.name, folder.found_by, validity, mirror=mirror, resynced=resynced)
-    for start in range(0, len(uids), max(1, batch)):
-        chunk = uids[start : start + max(1, batch)]
+    for start in range(0, len(todo), batch):
+        chunk = todo[start : start + batch]
         data = client.fetch(chunk, ["BODY.PEEK[]"])
         for uid in chunk:
             body = (data.get(uid) or {}).get(b"BODY[]")
@@ -322,7 +323,8 @@ def sync_folder(
         last = max(last, chunk[-1])
         state[key] = {"uidvalidity": validity, "last_uid": last, "folder": folder.name, "account": url.account}
         _save_state(state_path, state)
-    if key not in state or int(state[key].get("uidvalidity", -1)) != validity:
+    last = max([last, *uids])
+    if state.get(key, {}).get("last_uid") != last or int(state[key].get("uidvalidity", -1)) != validity:
         state[key] = {"uidvalidity": validity, "last_uid": last, "folder": folder.name, "account": url.account}
         _save_state(state_path, state)
     for old in base.iterdir():  # the mirror of an earlier UIDVALIDITY names other messages
@@ -334,17 +336,21 @@ def sync_folder(
 
 
 def options(cfg_imap: Any) -> dict[str, Any]:
-    """The ``ingest.imap`` settings as plain values (defaults live in configs/ingest/default.yaml)."""
-    get = cfg_imap.get if hasattr(cfg_imap, "get") else (lambda k, d=None: d)
-    return {
-        "verify_tls": _as_bool(get("verify_tls", True), "verify_tls"),
-        "timeout": float(get("timeout", 30)),
-        "batch": int(get("batch", 100)),
-        "sent_folder": get("sent_folder") or None,
-        "drafts_folder": get("drafts_folder") or None,
-        "sent_names": [str(n) for n in (get("sent_names") or [])],
-        "drafts_names": [str(n) for n in (get("drafts_names") or [])],
-    }
+    """The ``ingest.imap`` settings as plain values; their defaults live in configs/ingest/default.yaml only."""
+    try:
+        return {
+            "verify_tls": _as_bool(cfg_imap["verify_tls"], "verify_tls"),
+            "timeout": float(cfg_imap["timeout"]),
+            "batch": max(1, int(cfg_imap["batch"])),
+            "sent_folder": cfg_imap["sent_folder"] or None,
+            "drafts_folder": cfg_imap["drafts_folder"] or None,
+            "sent_names": [str(n) for n in (cfg_imap["sent_names"] or [])],
+            "drafts_names": [str(n) for n in (cfg_imap["drafts_names"] or [])],
+        }
+    except KeyError as e:
+        raise PanzaError(f"ingest.imap.{e.args[0]} is not set; configs/ingest/default.yaml has the default") from None
+    except (TypeError, ValueError) as e:
+        raise PanzaError(f"ingest.imap: a setting has the wrong type ({e}); see configs/ingest/default.yaml") from None
 
 
 def _as_bool(value: Any, key: str) -> bool:

@@ -135,8 +135,8 @@ def _settings(cfg: DictConfig) -> dict[str, Any]:
         "instruction": instruction,
         "addresses": addresses,
         "name": cfg.user.get("name") or None,
-        "quote": bool(d.get("quote_original", True)),
-        "imap": imap.options(cfg.ingest.get("imap") or {}),
+        "quote": bool(d.get("quote_original")),
+        "imap": imap.options(cfg.ingest.imap),
     }
 
 
