@@ -9,6 +9,7 @@ installs them; CI does).
 
 from __future__ import annotations
 
+import grp
 import os
 import pwd
 import shutil
@@ -109,9 +110,11 @@ def _config(root: Path, imaps: int, imap: int, sent: str, drafts: str, special_u
         mail_user = pwd.getpwnam("nobody")
         login_user = "dovenull" if _has_user("dovenull") else "nobody"
         internal_user = "dovecot" if _has_user("dovecot") else "nobody"
-    else:
+        internal_group = ""
+    else:  # an ordinary user runs every dovecot process as itself
         mail_user = pwd.getpwuid(os.getuid())
         login_user = internal_user = me
+        internal_group = f"default_internal_group = {grp.getgrgid(os.getgid()).gr_name}"
     sent_flag = "special_use = \\Sent" if special_use else ""
     drafts_flag = "special_use = \\Drafts" if special_use else ""
     return f"""
@@ -128,6 +131,7 @@ auth_mechanisms = plain
 disable_plaintext_auth = yes
 default_login_user = {login_user}
 default_internal_user = {internal_user}
+{internal_group}
 first_valid_uid = 1
 mail_location = maildir:{root}/mail/%u
 passdb {{

@@ -296,3 +296,37 @@ def test_draft_is_appended_to_drafts_threaded(server: Dovecot, env: dict[str, st
     r = _run([*panza_cmd, "draft", "--imap", server.imaps_url, "--reply-to", "<nope@example.com>", "Say no",
               NO_VERIFY], env)
     assert r.returncode == 2 and "no message with Message-ID <nope@example.com> in INBOX" in r.stderr
+
+
+@pytest.mark.slow
+def test_bulk_drafts_from_a_jobs_file(server: Dovecot, env: dict[str, str], tmp_path: Path, panza_cmd) -> None:
+    """`panza draft --jobs FILE`: one model load, one draft per line; a missing message is reported, not fatal."""
+    second = ORIGINAL.replace(b"<q1@example.com>", b"<q2@example.com>").replace(b"Offsite in March", b"Budget")
+    server.append("INBOX", [ORIGINAL])
+    server.append("Archive", [second])
+    jobs = tmp_path / "jobs.jsonl"
+    jobs.write_text(
+        json.dumps({"reply_to": "<q1@example.com>", "instruction": "Say yes"}) + "\n"
+        + json.dumps({"reply_to": "<gone@example.com>", "instruction": "Say no"}) + "\n\n"
+        + json.dumps({"reply_to": "q2@example.com", "instruction": "Ask for the numbers"}) + "\n",
+        encoding="utf-8",
+    )
+    r = _run([*panza_cmd, "draft", "--imap", server.imaps_url, "--jobs", str(jobs), NO_VERIFY,
+              "writer.rag.enabled=false", "writer.llm.sampling.max_new_tokens=8"], env, timeout=300)
+    assert r.returncode == 1, r.stderr
+    assert "jobs.jsonl:2: " in r.stderr and "<gone@example.com>" in r.stderr and "skipped" in r.stderr
+    assert r.stdout.count("=== jobs.jsonl:") == 2
+    c = server.client()
+    try:
+        c.select_folder("Meine Entwurfe", readonly=True)
+        got = c.fetch(c.search(), ["BODY[HEADER.FIELDS (IN-REPLY-TO SUBJECT)]"])
+    finally:
+        c.logout()
+    heads = sorted(d[b"BODY[HEADER.FIELDS (IN-REPLY-TO SUBJECT)]"].decode().strip() for d in got.values())
+    assert heads == ["Subject: Re: Budget\r\nIn-Reply-To: <q2@example.com>",
+                     "Subject: Re: Offsite in March\r\nIn-Reply-To: <q1@example.com>"]
+
+    jobs.write_text('{"reply_to": "<q1@example.com>"}\n', encoding="utf-8")  # checked before connecting
+    r = _run([*panza_cmd, "draft", "--imap", server.imaps_url, "--jobs", str(jobs)], env)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1
+    assert 'jobs.jsonl:1: needs "reply_to" (a Message-ID) and "instruction"' in r.stderr

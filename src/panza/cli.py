@@ -77,6 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
                            "or the keyring (= ingest.imap.accounts)")
             _add_email_flag(p)
             p.add_argument("--reply-to", metavar="MESSAGE-ID", help="the message to answer (= draft.reply_to)")
+            p.add_argument("--jobs", metavar="FILE", help='many replies: a JSONL file of '
+                           '{"reply_to": MESSAGE-ID, "instruction": TEXT} (= draft.jobs)')
             p.epilog = 'the instruction is one quoted argument: panza draft --imap URL --reply-to ID "Say yes"'
         if name in ("run", "train", "merge", "export", "eval", "draft"):
             p.add_argument("--data", metavar="DIR", help="prepared data folder (= user.data_dir=DIR)")
@@ -110,6 +112,8 @@ def _apply_shortcuts(cfg: DictConfig, args: argparse.Namespace) -> None:
         setkey("test_split", args.test_split)
     if getattr(args, "reply_to", None):
         setkey("draft.reply_to", args.reply_to)
+    if getattr(args, "jobs", None):
+        setkey("draft.jobs", args.jobs)
     if getattr(args, "instruction", None):
         setkey("draft.instruction", args.instruction)
     if getattr(args, "export_step", None):

@@ -12,6 +12,7 @@ The IMAP session is closed while the model loads and drafts, and opened again fo
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 from collections.abc import Sequence
@@ -19,6 +20,7 @@ from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.utils import formataddr, formatdate, getaddresses, make_msgid
+from pathlib import Path
 from typing import Any
 
 from omegaconf import DictConfig
@@ -111,14 +113,46 @@ def build_reply(
     return msg
 
 
+def read_jobs(path: str | Path) -> list[tuple[str, str, str]]:
+    """``(where, Message-ID, instruction)`` per line of a JSONL file of ``{"reply_to", "instruction"}``.
+
+    Checked whole before anything is drafted: a broken line is one error naming it.
+    """
+    p = Path(str(path)).expanduser()
+    if not p.is_file():
+        raise PanzaError(f"--jobs {p}: no such file; give a JSONL file of {{\"reply_to\": …, \"instruction\": …}}")
+    jobs = []
+    for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise PanzaError(f"{p}:{n}: not valid JSON ({e.msg}); fix or remove that line") from None
+        mid = rec.get("reply_to") if isinstance(rec, dict) else None
+        text = rec.get("instruction") if isinstance(rec, dict) else None
+        if not (isinstance(mid, str) and mid.strip() and isinstance(text, str) and text.strip()):
+            raise PanzaError(f'{p}:{n}: needs "reply_to" (a Message-ID) and "instruction" (text); fix that line')
+        jobs.append((f"{p.name}:{n}", imap.normalize_message_id(mid), text.strip()))
+    if not jobs:
+        raise PanzaError(f"--jobs {p}: no lines to draft")
+    return jobs
+
+
 def _settings(cfg: DictConfig) -> dict[str, Any]:
     d = cfg.get("draft") or {}
     mid = str(d.get("reply_to") or "").strip()
     instruction = str(d.get("instruction") or "").strip()
-    if not mid:
-        raise PanzaError("say which message to answer: --reply-to MESSAGE-ID (= draft.reply_to)")
-    if not instruction:
-        raise PanzaError('say what the reply should say: panza draft --reply-to ID "instruction"')
+    if d.get("jobs"):
+        if mid or instruction:
+            raise PanzaError("give either --reply-to ID \"instruction\" or --jobs FILE, not both")
+        jobs = read_jobs(d.jobs)
+    else:
+        if not mid:
+            raise PanzaError("say which message to answer: --reply-to MESSAGE-ID (or --jobs FILE for many)")
+        if not instruction:
+            raise PanzaError('say what the reply should say: panza draft --reply-to ID "instruction"')
+        jobs = [("", imap.normalize_message_id(mid), instruction)]
     accounts = list((cfg.ingest.get("imap") or {}).get("accounts") or [])
     if len(accounts) != 1:
         raise PanzaError(
@@ -131,8 +165,8 @@ def _settings(cfg: DictConfig) -> dict[str, Any]:
         raise PanzaError(f"the IMAP login {url.user!r} is not an address: give yours with --email ADDR")
     return {
         "url": url,
-        "message_id": imap.normalize_message_id(mid),
-        "instruction": instruction,
+        "jobs": jobs,
+        "bulk": bool(d.get("jobs")),
         "addresses": addresses,
         "name": cfg.user.get("name") or None,
         "quote": bool(d.get("quote_original")),
@@ -141,40 +175,50 @@ def _settings(cfg: DictConfig) -> dict[str, Any]:
 
 
 def main(cfg: DictConfig) -> int:
-    """Fetch the original, draft the reply with the writer, APPEND it to Drafts; print the draft."""
+    """Fetch the originals, draft each reply with the writer, APPEND them to Drafts; print the drafts.
+
+    The single form fails as one line when the message is not found; the bulk form (``--jobs``)
+    reports such a line, drafts the others and exits with 1.
+    """
     from panza.write.build import build_writer
 
     setup_logging()
     s = _settings(cfg)
     url, o = s["url"], s["imap"]
+    found: list[tuple[str, str, str, str, bytes]] = []  # where, Message-ID, instruction, folder, raw
+    missing = 0
     with imap.connect(url, verify_tls=o["verify_tls"], timeout=o["timeout"]) as client:
         # the Drafts folder is checked before the model loads: a missing one costs a second
         imap.find_folder(client, "\\Drafts", o["drafts_names"], o["drafts_folder"], url=url)
         folders = imap.search_order(client)
-        found = imap.find_message(client, s["message_id"], folders)
-    if found is None:
-        raise PanzaError(
-            f"{url.account}: no message with Message-ID {s['message_id']} in {', '.join(folders)}; "
-            "copy the ID from the message's headers"
-        )
-    folder, _uid, raw = found
+        for where, mid, instruction in s["jobs"]:
+            hit = imap.find_message(client, mid, folders)
+            if hit is not None:
+                found.append((where, mid, instruction, hit[0], hit[2]))
+                continue
+            problem = (f"{url.account}: no message with Message-ID {mid} in {', '.join(folders)}; "
+                       "copy the ID from the message's headers")
+            if not s["bulk"]:
+                raise PanzaError(problem)
+            missing += 1
+            print(f"panza draft: {where}: {problem}; skipped", file=sys.stderr)
+    if not found:
+        raise PanzaError(f"--jobs: none of the {len(s['jobs'])} messages was found in {url.account}")
     writer = build_writer(cfg)
-    draft = writer.draft(s["instruction"], thread_context(raw))
-    reply = build_reply(
-        raw,
-        draft,
-        user_address=s["addresses"][0],
-        user_name=s["name"],
-        user_addresses=s["addresses"],
-        quote_original=s["quote"],
-    )
+    replies = []
+    for where, mid, instruction, folder, raw in found:
+        draft = writer.draft(instruction, thread_context(raw))
+        reply = build_reply(raw, draft, user_address=s["addresses"][0], user_name=s["name"],
+                            user_addresses=s["addresses"], quote_original=s["quote"])
+        replies.append((where, mid, folder, draft, reply))
     with imap.connect(url, verify_tls=o["verify_tls"], timeout=o["timeout"]) as client:
         drafts = imap.find_folder(client, "\\Drafts", o["drafts_names"], o["drafts_folder"], url=url)
-        uid = imap.append_draft(client, drafts.name, reply.as_bytes(policy=policy.SMTP))
-    print(draft)
-    print(
-        f"panza draft: reply to {s['message_id']} (in {folder}) saved in {drafts.name}"
-        f"{f' as UID {uid}' if uid else ''} of {url.account}; nothing was sent",
-        file=sys.stderr,
-    )
-    return 0
+        for where, mid, folder, draft, reply in replies:
+            uid = imap.append_draft(client, drafts.name, reply.as_bytes(policy=policy.SMTP))
+            print(f"=== {where}: reply to {mid}\n{draft}\n" if s["bulk"] else draft, flush=True)
+            print(
+                f"panza draft: {where + ': ' if where else ''}reply to {mid} (in {folder}) saved in "
+                f"{drafts.name}{f' as UID {uid}' if uid else ''} of {url.account}; nothing was sent",
+                file=sys.stderr,
+            )
+    return 1 if missing else 0
