@@ -14,6 +14,7 @@ import sys
 from collections.abc import Iterator
 from email import message_from_bytes, policy
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -99,6 +100,12 @@ def test_url_parsing_and_refusals(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "keyring", None)  # as on a machine without the optional keyring
     with pytest.raises(PanzaError, match="set PANZA_IMAP_PASSWORD"):
         imap.password_for(imap.parse_url("imaps://me@imap.example.org"))
+    # A stand-in for the keyring package: no system keyring (Secret Service, Keychain) runs here.
+    stored = {("panza-imap", "me@imap.example.org:993"): "from-the-keyring"}
+    monkeypatch.setitem(sys.modules, "keyring", SimpleNamespace(get_password=lambda s, u: stored.get((s, u))))
+    assert imap.password_for(imap.parse_url("imaps://me@imap.example.org")) == "from-the-keyring"
+    monkeypatch.setenv("PANZA_IMAP_PASSWORD", "from-the-env")  # the environment comes first
+    assert imap.password_for(imap.parse_url("imaps://me@imap.example.org")) == "from-the-env"
 
 
 # ------------------------------------------------------------------ sync
