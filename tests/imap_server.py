@@ -134,6 +134,7 @@ default_internal_user = {internal_user}
 {internal_group}
 first_valid_uid = 1
 mail_location = maildir:{root}/mail/%u
+mailbox_idle_check_interval = 1 secs
 passdb {{
   driver = passwd-file
   args = scheme=PLAIN username_format=%u {root}/passwd

@@ -243,7 +243,7 @@ def test_connection_errors_are_one_line(server: Dovecot, env: dict[str, str], tm
 
 
 def test_reply_headers_and_thread_context() -> None:
-    from panza.interfaces.mailbox import build_reply, reply_subject, thread_context
+    from panza.interfaces.mailbox import build_reply, leave_alone, reply_subject, thread_context
 
     # what the writer gets as the thread: the original's own text, then what it quotes
     assert thread_context(ORIGINAL) == [
@@ -259,6 +259,9 @@ def test_reply_headers_and_thread_context() -> None:
     assert msg["Cc"] == "bob@example.com, carl@example.com"  # the user (any case) is not copied
     assert msg["References"] == "<root@example.com> <a0@example.org> <q1@example.com>"
     assert msg.get_content().startswith("Yes, count me in.\n\nOn Tue, 01 Dec 2026 09:00:00 +0000, Anna Berg")
+    assert leave_alone(ORIGINAL, ["jen@example.org"]) is None  # to Jen, asks something
+    assert leave_alone(ORIGINAL, ["someone@example.org"]) == "not addressed to you"
+    assert leave_alone(sent_mail(1), ["jen@example.org"]) == "sent by you"
     own = build_reply(sent_mail(1), "Any news?", user_address="jen@example.org", quote_original=False)
     assert own["To"] == "Anna Berg <anna@example.com>" and own["Cc"] is None  # following up one's own mail
     assert own.get_content() == "Any news?\n"
@@ -337,3 +340,54 @@ def test_bulk_drafts_from_a_jobs_file(server: Dovecot, env: dict[str, str], tmp_
     r = _run([*panza_cmd, "draft", "--imap", server.imaps_url, "--jobs", str(jobs)], env)
     assert r.returncode == 2 and r.stderr.count("\n") == 1
     assert 'jobs.jsonl:1: needs "reply_to" (a Message-ID) and "instruction"' in r.stderr
+
+
+def _incoming(mid: str, *, to: str = "Jen Weber <jen@example.org>", text: str, extra: str = "") -> bytes:
+    return (f"From: Anna Berg <anna@example.com>\r\nTo: {to}\r\nSubject: Quick one\r\nMessage-ID: <{mid}>\r\n"
+            f"Date: Tue, 1 Dec 2026 11:00:00 +0000\r\n{extra}\r\n{text}\r\n").encode()
+
+
+@pytest.mark.slow
+def test_watch_drafts_only_mail_that_asks_the_user(server: Dovecot, env: dict[str, str], panza_cmd) -> None:
+    """`panza draft --watch`: bounded IDLE; a reply is drafted for the one new message that asks Jen something."""
+    server.append("INBOX", [_incoming("before@example.com", text="Are you there?")])  # older: not watched
+    proc = subprocess.Popen(
+        [*panza_cmd, "draft", "--imap", server.imaps_url, "--watch", NO_VERIFY, "writer.rag.enabled=false",
+         "writer.llm.sampling.max_new_tokens=8", "draft.watch.seconds=240", "draft.watch.max_drafts=1",
+         "draft.watch.poll_seconds=2"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        seen = []
+        for line in proc.stderr:  # type: ignore[union-attr]
+            seen.append(line)
+            if "watching INBOX" in line:
+                break
+        assert any("watching INBOX" in x for x in seen), "".join(seen)
+        server.append("INBOX", [
+            _incoming("list@example.com", text="Will you come to the meetup?", extra="List-Id: <news.example.com>\r\n"),
+            _incoming("other@example.com", to="bob@example.com", text="Can you send the file?"),
+            _incoming("fyi@example.com", text="The report is attached, no need to answer."),
+            _incoming("ask@example.com", text="Hi Jen,\r\n\r\ncan you review the budget by Friday?\r\n\r\nAnna"),
+        ])
+        out, err = proc.communicate(timeout=240)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    err = "".join(seen) + err
+    assert proc.returncode == 0, err
+    assert "left alone: <list@example.com> (automated or mailing-list mail)" in err
+    assert "left alone: <other@example.com> (not addressed to you)" in err
+    assert "left alone: <fyi@example.com> (asks nothing)" in err
+    assert "reply to <ask@example.com> saved in Meine Entwurfe" in err and "before@example.com" not in err
+    assert "watch ended, 1 draft made" in err and out.startswith("=== reply to <ask@example.com>")
+    c = server.client()
+    try:
+        c.select_folder("Meine Entwurfe", readonly=True)
+        got = c.fetch(c.search(), ["FLAGS", "BODY[HEADER.FIELDS (IN-REPLY-TO)]"])
+    finally:
+        c.logout()
+    [(_uid, data)] = got.items()
+    assert b"\\Draft" in data[b"FLAGS"]
+    assert data[b"BODY[HEADER.FIELDS (IN-REPLY-TO)]"].strip() == b"In-Reply-To: <ask@example.com>"

@@ -79,6 +79,9 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--reply-to", metavar="MESSAGE-ID", help="the message to answer (= draft.reply_to)")
             p.add_argument("--jobs", metavar="FILE", help='many replies: a JSONL file of '
                            '{"reply_to": MESSAGE-ID, "instruction": TEXT} (= draft.jobs)')
+            p.add_argument("--watch", action="store_true",
+                           help="watch INBOX (IMAP IDLE, bounded by draft.watch.seconds / max_drafts) and draft a "
+                           "reply to new mail that asks you something (= draft.watch.enabled=true)")
             p.epilog = 'the instruction is one quoted argument: panza draft --imap URL --reply-to ID "Say yes"'
         if name in ("run", "train", "merge", "export", "eval", "draft"):
             p.add_argument("--data", metavar="DIR", help="prepared data folder (= user.data_dir=DIR)")
@@ -112,6 +115,8 @@ def _apply_shortcuts(cfg: DictConfig, args: argparse.Namespace) -> None:
         setkey("test_split", args.test_split)
     if getattr(args, "reply_to", None):
         setkey("draft.reply_to", args.reply_to)
+    if getattr(args, "watch", False):
+        setkey("draft.watch.enabled", True)
     if getattr(args, "jobs", None):
         setkey("draft.jobs", args.jobs)
     if getattr(args, "instruction", None):

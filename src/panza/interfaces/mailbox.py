@@ -143,7 +143,12 @@ def _settings(cfg: DictConfig) -> dict[str, Any]:
     d = cfg.get("draft") or {}
     mid = str(d.get("reply_to") or "").strip()
     instruction = str(d.get("instruction") or "").strip()
-    if d.get("jobs"):
+    watch = bool((d.get("watch") or {}).get("enabled"))
+    if watch:
+        if mid or instruction or d.get("jobs"):
+            raise PanzaError("--watch drafts replies to new mail by itself: leave out --reply-to, --jobs and the instruction")
+        jobs = []
+    elif d.get("jobs"):
         if mid or instruction:
             raise PanzaError("give either --reply-to ID \"instruction\" or --jobs FILE, not both")
         jobs = read_jobs(d.jobs)
@@ -167,6 +172,7 @@ def _settings(cfg: DictConfig) -> dict[str, Any]:
         "url": url,
         "jobs": jobs,
         "bulk": bool(d.get("jobs")),
+        "watch": d.watch if watch else None,
         "addresses": addresses,
         "name": cfg.user.get("name") or None,
         "quote": bool(d.get("quote_original")),
@@ -184,6 +190,8 @@ def main(cfg: DictConfig) -> int:
 
     setup_logging()
     s = _settings(cfg)
+    if s["watch"] is not None:
+        return watch(cfg, s)
     url, o = s["url"], s["imap"]
     found: list[tuple[str, str, str, str, bytes]] = []  # where, Message-ID, instruction, folder, raw
     missing = 0
@@ -222,3 +230,85 @@ def main(cfg: DictConfig) -> int:
                 file=sys.stderr,
             )
     return 1 if missing else 0
+
+
+# ------------------------------------------------------------------ watch: new mail that asks something
+
+_QUESTION = re.compile(r"[?？¿]")
+_BULK_PRECEDENCE = {"bulk", "list", "junk"}
+
+
+def leave_alone(raw: bytes, user_addresses: Sequence[str]) -> str | None:
+    """Why a new message gets no draft (``None``: it is addressed to the user and asks something).
+
+    Left alone: mail from the user, mail not addressed to them (To/Cc), automated and list mail
+    (Auto-Submitted, List-Id, Precedence bulk/list/junk) and mail whose own text has no question mark.
+    """
+    msg = BytesParser(policy=policy.compat32).parsebytes(raw, headersonly=True)
+    mine = {a.lower() for a in user_addresses}
+    if any(a.lower() in mine for _n, a in _addresses(msg, "From")):
+        return "sent by you"
+    if not any(a.lower() in mine for _n, a in _addresses(msg, "To", "Cc")):
+        return "not addressed to you"
+    auto = str(msg.get("Auto-Submitted") or "no").strip().lower()
+    if auto != "no" or msg.get("List-Id") or str(msg.get("Precedence") or "").strip().lower() in _BULK_PRECEDENCE:
+        return "automated or mailing-list mail"
+    thread = thread_context(raw)
+    if not thread or not _QUESTION.search(thread[0]):
+        return "asks nothing"
+    return None
+
+
+def watch(cfg: DictConfig, s: dict[str, Any]) -> int:
+    """Bounded IDLE on INBOX: draft a reply to each new message that asks the user something.
+
+    Only mail that arrives after the start counts; the run ends after ``draft.watch.seconds`` or
+    ``draft.watch.max_drafts`` drafts, whichever comes first. Every message left alone is named
+    with why on stderr.
+    """
+    import time
+
+    from panza.write.build import build_writer
+
+    url, o, w = s["url"], s["imap"], s["watch"]
+    seconds, max_drafts, poll = float(w.seconds), int(w.max_drafts), float(w.poll_seconds)
+    instruction = str(w.instruction)
+    writer = build_writer(cfg)  # the model is up before the first message arrives
+    made = 0
+    with imap.connect(url, verify_tls=o["verify_tls"], timeout=max(o["timeout"], poll + 30)) as client:
+        drafts = imap.find_folder(client, "\\Drafts", o["drafts_names"], o["drafts_folder"], url=url)
+        info = client.select_folder("INBOX", readonly=True)
+        last = int(info.get(b"UIDNEXT", 1)) - 1
+        print(f"panza draft: watching INBOX of {url.account} for {seconds:g} s "
+              f"(at most {max_drafts} drafts; Ctrl-C stops)", file=sys.stderr, flush=True)
+        deadline = time.monotonic() + seconds
+        while made < max_drafts and (left := deadline - time.monotonic()) > 0:
+            client.idle()
+            try:
+                client.idle_check(timeout=min(left, poll))
+            finally:
+                client.idle_done()
+            new = sorted(u for u in client.search(["UID", f"{last + 1}:*"]) if u > last)
+            for uid in new:
+                last = uid
+                raw = (client.fetch([uid], ["BODY.PEEK[]"]).get(uid) or {}).get(b"BODY[]")
+                if raw is None:
+                    continue
+                mid = str(BytesParser(policy=policy.compat32).parsebytes(raw, headersonly=True).get("Message-ID")
+                          or f"UID {uid}").strip()
+                why = leave_alone(raw, s["addresses"])
+                if why:
+                    print(f"panza draft: left alone: {mid} ({why})", file=sys.stderr, flush=True)
+                    continue
+                draft = writer.draft(instruction, thread_context(raw))
+                reply = build_reply(raw, draft, user_address=s["addresses"][0], user_name=s["name"],
+                                    user_addresses=s["addresses"], quote_original=s["quote"])
+                saved = imap.append_draft(client, drafts.name, reply.as_bytes(policy=policy.SMTP))
+                made += 1
+                print(f"=== reply to {mid}\n{draft}\n", flush=True)
+                print(f"panza draft: reply to {mid} saved in {drafts.name}{f' as UID {saved}' if saved else ''}"
+                      f" of {url.account}; nothing was sent", file=sys.stderr, flush=True)
+                if made >= max_drafts:
+                    break
+    print(f"panza draft: watch ended, {made} draft{'' if made == 1 else 's'} made", file=sys.stderr)
+    return 0
