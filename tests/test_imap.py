@@ -275,7 +275,7 @@ def test_draft_is_appended_to_drafts_threaded(server: Dovecot, env: dict[str, st
     r = _run(
         [*panza_cmd, "draft", "--imap", server.imaps_url, "--reply-to", "q1@example.com",
          "Say yes and ask for the agenda", NO_VERIFY, "writer.rag.enabled=false",
-         "writer.llm.sampling.max_new_tokens=24", "user.name=Jen Weber", f"user.data_dir={tmp_path}"],
+         "writer.llm.sampling.max_new_tokens=16", "user.name=Jen Weber", f"user.data_dir={tmp_path}"],
         env, timeout=300,
     )
     assert r.returncode == 0, r.stderr
