@@ -25,7 +25,16 @@ from typing import IO, Any, NamedTuple
 from panza.errors import PanzaError
 from panza.ingest import filters, language, mime
 from panza.ingest.filters import NO_SENDER, REASONS
-from panza.ingest.sources import FLAG, KINDS, RawMessage, Source, check_source, is_stream, iter_sources, size_of
+from panza.ingest.sources import (
+    FLAG,
+    KINDS,
+    RawMessage,
+    Source,
+    check_source,
+    is_stream,
+    iter_sources,
+    size_of,
+)
 from panza.jsonl import atomic_open, check_distinct, check_writable
 
 BATCH_MESSAGES = 64  # messages per worker task: large enough to amortize IPC, small enough to balance

@@ -28,7 +28,7 @@ from panza.errors import PanzaError
 from panza.models.checkpoint import METRICS, RUN_CONFIG
 from panza.train import loss, memory, runs
 from panza.train.data import Prepared, collate, epoch_examples, epoch_steps, prepare_examples
-from panza.train.health import DivergenceCheck
+from panza.train.health import DivergenceCheck, WeightCheck, weight_norm
 from panza.train.methods import method_for
 from panza.train.options import from_config
 
@@ -60,6 +60,7 @@ class Recipe:
         self.method = method_for(self.opts)
         self.prog = runs.Progress()
         self.health = DivergenceCheck(self.opts.diverge_factor)
+        self.weights_health = WeightCheck(self.opts.diverge_weight_factor)
         self.counts = {"padded": 0, "real": 0, "passes": 0, "checkpointed": 0}
 
     def run(self) -> Path:
@@ -274,7 +275,13 @@ class Recipe:
         if why is not None:
             self.fail(f"training diverged at step {prog.global_step + 1}: {why}; lower finetuning.lr (now "
                       f"{opts.lr:g}) or raise finetuning.warmup")
+        if self.weights_health.start is None:  # the norm before the first update is the yardstick
+            self.weights_health.observe(weight_norm(self.trainable))
         self.optimizer.step()
+        why = self.weights_health.observe(weight_norm(self.trainable))
+        if why is not None:
+            self.fail(f"training diverged at step {prog.global_step + 1}: {why}; lower finetuning.lr (now "
+                      f"{opts.lr:g}) or raise finetuning.warmup")
         self.scheduler.step()
         memory.zero_grads(self.groups)
         memory.release_freed_memory()
