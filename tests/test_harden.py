@@ -176,6 +176,9 @@ def test_read_only_file_system(panza_cmd, tmp_path: Path, mounted: Path) -> None
     r = panza(panza_cmd, "extract", "--mbox", str(mbox), "--email", ME, "--out", str(mounted / "out"),
               cwd=tmp_path)
     one_line_error(r, str(mounted), "read-only")
+    r = panza(panza_cmd, "prepare", "--mbox", str(mbox), "--email", ME, "--out", str(mounted / "out"),
+              cwd=tmp_path)
+    one_line_error(r, str(mounted), "read-only")
 
 
 def test_full_disk_leaves_no_partial_file(panza_cmd, tmp_path: Path, mounted: Path) -> None:

@@ -429,3 +429,4 @@ def test_exploding_adapter_weights_stop_the_run_before_the_loss_shows_it(tiny: P
                "finetuning.max_grad_norm=1", "finetuning.diverge_factor=0")
     [failed] = [d for d in (tmp_path / "ck").iterdir() if read_metrics(d).get("status") == "failed"]
     assert "weights' norm" in read_metrics(failed)["error"]
+    assert (failed / "config.yaml").stat().st_mode & 0o077 == 0  # the run's config holds the user's addresses

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from panza.errors import PanzaError
+from panza.jsonl import atomic_open
 from panza.models.checkpoint import METRICS, RUN_CONFIG
 from panza.train import loss, memory, runs
 from panza.train.data import Prepared, collate, epoch_examples, epoch_steps, prepare_examples
@@ -129,8 +130,8 @@ class Recipe:
                                  "unfinished run directory, or finetuning.resume=auto")
         self.resuming = run_dir is not None
         self.run_dir = run_dir or runs.new_run_dir(root, name)
-        (self.run_dir / RUN_CONFIG).write_text(OmegaConf.to_yaml(OmegaConf.create(to_dict(self.cfg))),
-                                                  encoding="utf-8")
+        with atomic_open(self.run_dir / RUN_CONFIG) as fh:  # 0600: it holds the user's addresses
+            fh.write(OmegaConf.to_yaml(OmegaConf.create(to_dict(self.cfg))))
 
     def setup_model(self) -> None:
         """The base model (fp32; 4-bit on a GPU when asked) with the method's trainable parts."""
