@@ -6,6 +6,8 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
+TORCH := torch==2.13.0
+TORCH_CPU_INDEX ?= https://download.pytorch.org/whl/cpu
 LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
 
 .PHONY: install browser imap-server demo test bench lint clean
@@ -15,8 +17,17 @@ install: $(STAMP)
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	# torch first, pinned to the CPU wheel: an unpinned torch would pull a multi-GB CUDA build.
-	$(BIN)/pip install -q torch==2.13.0
+	# torch first, and its CPU build: PyPI's torch wheel is the multi-GB CUDA build. A CPU wheel in a
+	# local wheel store (pip's find-links, e.g. this CI's /opt/wheels) installs offline; without one,
+	# PyTorch's CPU index is asked explicitly (its +cpu build also satisfies the torch pin below).
+	rm -rf $(VENV)/.torch-wheel
+	if $(BIN)/pip download -q --no-deps --no-index -d $(VENV)/.torch-wheel $(TORCH) 2>/dev/null \
+	    && ls $(VENV)/.torch-wheel/*+cpu*.whl >/dev/null 2>&1; then \
+	  $(BIN)/pip install -q $(VENV)/.torch-wheel/*+cpu*.whl; \
+	else \
+	  $(BIN)/pip install -q $(TORCH) --index-url $(TORCH_CPU_INDEX) --extra-index-url https://pypi.org/simple; \
+	fi
+	rm -rf $(VENV)/.torch-wheel
 	# llama.cpp compiles from source: for any x86-64-v3 CPU rather than -march=native, whose AMX tile
 	# instructions die with SIGILL where the kernel or VM does not enable AMX (seen on this CI's CPU).
 	# No wheel cache: a cached build made with other flags would be reused silently.

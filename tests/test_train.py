@@ -406,9 +406,27 @@ def test_a_diverging_run_stops_as_failed_and_is_never_latest(tiny: Path, tmp_pat
     assert "rose to 26.90" in check.observe(26.9) and "nan" in DivergenceCheck(3.0).observe(float("nan"))
     good = _train(tiny, tmp_path, "lora", "finetuning.max_duration=2ba")
     # A random-init model starts at ln(vocab) and cannot rise much: an absurd rate makes the weights non-finite.
-    with pytest.raises(PanzaError, match=r"training diverged at step \d+: the loss is nan.*lower finetuning\.lr"):
+    with pytest.raises(PanzaError, match=r"training diverged at step \d+: the (loss is nan|trainable weights' norm)"
+                       r".*lower finetuning\.lr"):
         _train(tiny, tmp_path, "lora", "finetuning.lr=1e30", "finetuning.max_duration=12ba",
                "finetuning.max_grad_norm=0")
     failed = [d for d in (tmp_path / "ck").iterdir() if read_metrics(d).get("status") == "failed"]
     assert len(failed) == 1 and "diverged" in read_metrics(failed[0])["error"]
     assert Checkpoint.resolve("latest", tmp_path / "ck").path == good  # the failed run is skipped
+
+
+def test_exploding_adapter_weights_stop_the_run_before_the_loss_shows_it(tiny: Path, tmp_path: Path) -> None:
+    """With clipping on, each step is bounded but Adam moves every weight by ~lr: at lr=10 the LoRA weights
+    grow by orders of magnitude in a few steps while the loss may still look finite."""
+    from panza.models.checkpoint import read_metrics
+    from panza.train.health import WeightCheck
+
+    check = WeightCheck(10.0)
+    assert [check.observe(x) for x in (2.0, 2.1, 2.5, 19.0)] == [None] * 4 and "grew to 25" in check.observe(25.0)
+    assert "nan" in WeightCheck(10.0).observe(float("nan"))
+    with pytest.raises(PanzaError, match=r"training diverged at step \d+: the trainable weights' norm grew"):
+        _train(tiny, tmp_path, "lora", "finetuning.lr=10", "finetuning.max_duration=12ba",
+               "finetuning.max_grad_norm=1", "finetuning.diverge_factor=0")
+    [failed] = [d for d in (tmp_path / "ck").iterdir() if read_metrics(d).get("status") == "failed"]
+    assert "weights' norm" in read_metrics(failed)["error"]
+    assert (failed / "config.yaml").stat().st_mode & 0o077 == 0  # the run's config holds the user's addresses

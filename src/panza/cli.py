@@ -8,14 +8,16 @@ config keys; everything else on the command line is a Hydra override (``key=valu
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import os
 import re
 import sys
 from collections.abc import Callable
 
 from omegaconf import DictConfig, OmegaConf
 
-from panza.errors import PanzaError
+from panza.errors import PanzaError, os_error
 
 # subcommand -> "module:function"; imported only when that command runs (keeps start-up fast).
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -45,6 +47,8 @@ def _add_source_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--any-sender", action="store_true",
                    help="keep mail from any sender, for a Sent-only export (= ingest.any_sender=true)")
     p.add_argument("--out", metavar="DIR", help="output folder (= user.data_dir=DIR)")
+    p.add_argument("--force", action="store_true",
+                   help="redo the work and accept a result that keeps no email (= ingest.force=true)")
 
 
 def _add_email_flag(p: argparse.ArgumentParser) -> None:
@@ -108,6 +112,8 @@ def _apply_shortcuts(cfg: DictConfig, args: argparse.Namespace) -> None:
         setkey("user.aliases", list(args.email[1:]))
     if getattr(args, "any_sender", False):
         setkey("ingest.any_sender", True)
+    if getattr(args, "force", False):
+        setkey("ingest.force", True)
     for flag in ("out", "data"):
         if getattr(args, flag, None):
             setkey("user.data_dir", getattr(args, flag))
@@ -177,17 +183,48 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.command == "eval":
         args.overrides = _repeated_to_list(args.overrides, "checkpoint")
+    # Everything Panza derives from the user's mail is private: files 0600, folders 0700.
+    old_umask = os.umask(0o077)
     try:
         cfg = compose(args.command, args.overrides)
         _apply_shortcuts(cfg, args)
-        rc = _resolve(COMMANDS[args.command][0])(cfg)
+        _privacy(cfg)
+        with _data_lock(cfg, args.command):
+            rc = _resolve(COMMANDS[args.command][0])(cfg)
     except PanzaError as e:
         print(f"panza {args.command}: error: {e}", file=sys.stderr)
+        return 2
+    except OSError as e:  # the one error path for the OS: the path and the fix, never a traceback
+        print(f"panza {args.command}: error: {os_error(e)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"panza {args.command}: interrupted; finished work is saved, run again to resume", file=sys.stderr)
         return 130
+    finally:
+        os.umask(old_umask)
     return int(rc or 0)
+
+
+def _privacy(cfg: DictConfig) -> None:
+    """Offline unless ``allow_download=true`` (then a model id may be fetched, and Panza says so);
+    Hugging Face telemetry always off. Set before any Hugging Face library is imported."""
+    os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
+    if cfg.get("allow_download"):
+        os.environ["HF_HUB_OFFLINE"] = "0"
+        os.environ["TRANSFORMERS_OFFLINE"] = "0"
+    else:
+        os.environ["HF_HUB_OFFLINE"] = "1"
+        os.environ["TRANSFORMERS_OFFLINE"] = "1"
+
+
+def _data_lock(cfg: DictConfig, command: str) -> contextlib.AbstractContextManager:
+    """extract and prepare write the data folder: one run at a time (see ``panza.jsonl.folder_lock``)."""
+    if command not in ("extract", "prepare"):
+        return contextlib.nullcontext()
+    from panza.jsonl import folder_lock
+    from panza.layout import DataLayout
+
+    return folder_lock(DataLayout.from_config(cfg).root, command)
 
 
 if __name__ == "__main__":

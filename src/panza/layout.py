@@ -11,15 +11,20 @@
       rag/                            the FAISS index of the training emails (index.dir)
       raft.jsonl                      related past emails per training email (index.raft_path)
       .cache/                         stage fingerprints and other derived state
+      .cache/derived_from.json        the digest of the clean file train/test/rag/raft were made from
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from panza.config import data_dir, username
+from panza.errors import PanzaError
+from panza.jsonl import atomic_open
 
 
 @dataclass(frozen=True)
@@ -64,3 +69,36 @@ class DataLayout:
     @property
     def cache(self) -> Path:
         return self.root / ".cache"
+
+    @property
+    def derived_from(self) -> Path:
+        return self.cache / "derived_from.json"
+
+    def record_derived(self) -> None:
+        """Note which clean file the split and index were made from (``panza prepare``, after the split)."""
+        with atomic_open(self.derived_from) as fh:
+            json.dump({"clean": str(self.clean), "sha256": file_digest(self.clean)}, fh)
+            fh.write("\n")
+
+    def forget_derived(self) -> None:
+        self.derived_from.unlink(missing_ok=True)
+
+    def check_current(self) -> None:
+        """Refuse derived files made from another clean file (``panza extract`` ran since ``prepare``)."""
+        try:
+            saved = json.loads(self.derived_from.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return  # not made by panza prepare (a hand-made train.jsonl): nothing to compare
+        if not isinstance(saved, dict) or not self.clean.is_file():
+            return
+        if saved.get("sha256") != file_digest(self.clean):
+            raise PanzaError(
+                f"{self.train} was made from an older {self.clean.name} ({self.clean} changed since): "
+                "run `panza prepare` to bring train.jsonl, rag/ and raft.jsonl up to date"
+            )
+
+
+def file_digest(path: Path) -> str:
+    """sha256 of a file's content (mtimes change on every copy; content does not)."""
+    with path.open("rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()

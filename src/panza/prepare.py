@@ -3,12 +3,18 @@
 Every stage is skipped when its outputs are newer than its inputs and were made with the same
 settings (a fingerprint kept in ``<data_dir>/.cache/prepare_state.json``), so re-running after a
 kill redoes only what is missing; playback additionally resumes email by email from its cache.
+
+A stage that must run first invalidates its own outputs and everything after it (their files go,
+``rag/`` is set aside for the incremental rebuild), so a run that fails half-way never leaves a
+``train.jsonl`` or index made from older mail for ``panza train`` to pick up.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
+import shutil
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -18,7 +24,7 @@ from omegaconf import DictConfig
 
 from panza.config import cache_dir
 from panza.errors import PanzaError
-from panza.jsonl import atomic_open, read_jsonl, write_jsonl
+from panza.jsonl import atomic_open, check_distinct, read_jsonl, write_jsonl
 from panza.layout import DataLayout
 
 SOURCE_KEYS = ("mbox", "maildir", "eml_dir", "takeout")
@@ -42,8 +48,34 @@ class StageState:
 
     def mark(self, stage: str, fingerprint: str) -> None:
         self.data[stage] = fingerprint
+        self.save()
+
+    def forget(self, stages: Sequence[str]) -> None:
+        for stage in stages:
+            self.data.pop(stage, None)
+        self.save()
+
+    def save(self) -> None:
         with atomic_open(self.path) as fh:
             fh.write(json.dumps(self.data, indent=2, sort_keys=True) + "\n")
+
+
+def set_aside(rag: Path) -> Path:
+    """Where an invalidated index waits to be reused (only its unchanged vectors are); a hidden
+    ``.tmp`` beside it, so a killed run's leftover is cleaned by the next run's lock."""
+    return rag.with_name(f".{rag.name}.previous.tmp")
+
+
+def invalidate(paths: Sequence[Path], rag: Path) -> None:
+    """Remove derived outputs whose source is about to change; the index folder is set aside."""
+    for p in paths:
+        if p == rag:
+            if rag.is_dir():
+                aside = set_aside(rag)
+                shutil.rmtree(aside, ignore_errors=True)
+                os.replace(rag, aside)
+        elif p.is_file():
+            p.unlink()
 
 
 def fingerprint(*parts: Any) -> str:
@@ -148,11 +180,12 @@ def run_index(cfg: DictConfig, train_path: Path, console: Any) -> str:
     embedder = Embedder(ix.embedding_model, batch_size=int(ix.get("embed_batch_size", 64)))
     options = {k: ix[k] for k in ("approximate_above", "hnsw_m", "ef_construction", "ef_search") if k in ix}
     index = None
-    if target.exists():
-        try:
-            index = EmailIndex.load(target, embedder)
-        except PanzaError:
-            index = None
+    for where in (target, set_aside(target)):
+        if index is None and where.exists():
+            try:
+                index = EmailIndex.load(where, embedder)
+            except PanzaError:
+                index = None
     by_id = {record_id(r): r for r in records}
     reusable = (
         index is not None
@@ -169,6 +202,7 @@ def run_index(cfg: DictConfig, train_path: Path, console: Any) -> str:
         index = EmailIndex.build(records, embedder, **options)
         how = "built"
     index.save(target)
+    shutil.rmtree(set_aside(target), ignore_errors=True)
     return f"{how}: {len(index)} emails, {index.kind}, dim {index.dim} -> {target}"
 
 
@@ -195,6 +229,11 @@ def main(cfg: DictConfig) -> int:
     clean, summarized, train, test = layout.clean, layout.summarized, layout.train, layout.test
     rag, raft = layout.rag_dir, layout.raft
     force = bool(cfg.get("force"))
+    ingest = cfg.get("ingest") or {}
+    check_distinct(
+        [(f"--{k.replace('_', '-')}", p) for k in SOURCE_KEYS for p in (ingest.get(k) or [])],
+        [clean, summarized, train, test, raft, rag, layout.discarded, layout.cache],
+    )
     state = StageState(layout.cache / "prepare_state.json")
     from panza.playback import load_template, model_id
 
@@ -244,14 +283,24 @@ def main(cfg: DictConfig) -> int:
     t0 = time.perf_counter()
     status, details = run_extract(cfg, clean)
     table.add_row("extract", status, details, f"{time.perf_counter() - t0:.1f}s")
-    for name, fn, inputs, outputs, fp, stage_force in stages:
+    # what each stage's rerun makes stale: its own outputs and every later stage's
+    derived = {"playback": [summarized], "split": [train, test], "index": [rag], "raft": [raft]}
+    order = [s[0] for s in stages]
+    for i, (name, fn, inputs, outputs, fp, stage_force) in enumerate(stages):
         t0 = time.perf_counter()
         if not (force or stage_force) and state.fresh(name, inputs, outputs, fp):
             table.add_row(name, "up to date", ", ".join(p.name for p in outputs), "-")
             continue
+        later = order[i:]
+        state.forget(later)
+        if "split" in later:
+            layout.forget_derived()
+        invalidate([p for st in later for p in derived[st]], rag)
         console.print(f"[bold]{name}[/] …")
         details = fn()
         state.mark(name, fp)
+        if name == "split":
+            layout.record_derived()
         table.add_row(name, "ran", details, f"{time.perf_counter() - t0:.1f}s")
     console.print(table)
     return 0

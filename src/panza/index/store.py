@@ -18,8 +18,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-from panza.errors import PanzaError
-from panza.jsonl import write_jsonl
+from panza.errors import PanzaError, os_error
+from panza.jsonl import atomic_open, write_jsonl
 
 FORMAT = 1
 NEAR_DUPLICATE = 0.95
@@ -174,21 +174,29 @@ class EmailIndex:
 
         target = Path(directory).expanduser()
         target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes it private; the index is an ordinary folder
+        # mkdtemp makes the folder private (0700) and it stays so: the index holds the user's emails.
+        try:
+            tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+        except OSError as e:
+            raise os_error(e, target, "write the index") from None
         try:
             faiss.write_index(self.index, str(tmp / "index.faiss"))
+            os.chmod(tmp / "index.faiss", 0o600)
             write_jsonl(tmp / "records.jsonl", self.records)
-            (tmp / "manifest.json").write_text(json.dumps(self.manifest(), indent=2) + "\n", encoding="utf-8")
+            with atomic_open(tmp / "manifest.json") as fh:
+                fh.write(json.dumps(self.manifest(), indent=2) + "\n")
             old = None
             if target.exists():
-                old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))
+                old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", suffix=".tmp", dir=target.parent))
                 os.replace(target, old / target.name)
             os.replace(tmp, target)
             if old is not None:
                 shutil.rmtree(old, ignore_errors=True)
+        except RuntimeError as e:  # faiss reports a failed write (full disk) as RuntimeError
+            raise PanzaError(f"{target}: cannot write the index: {str(e).splitlines()[0][:200]}; "
+                             "check the free space and permissions") from None
+        except OSError as e:
+            raise os_error(e, target, "write the index") from None
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
         return target

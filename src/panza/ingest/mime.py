@@ -238,6 +238,13 @@ def decode_bytes(data: bytes, declared: str | None = None) -> str:
     "declared latin-1, actually UTF-8" mislabelling instead of producing mojibake.
     """
     cs = normalize_charset(declared)
+    if b"\x00" in data and not (cs and cs.startswith(("utf-16", "utf-32"))):
+        wide = sniff_utf16_32(data)  # ASCII-range UTF-16/32 is all "ASCII" bytes: sniff before isascii
+        if wide:
+            try:
+                return data.decode(wide)
+            except UnicodeDecodeError:
+                pass
     if cs and cs.startswith(_SEVEN_BIT):
         try:
             return data.decode(cs)
@@ -260,6 +267,41 @@ def decode_bytes(data: bytes, declared: str | None = None) -> str:
         except (UnicodeDecodeError, LookupError, ValueError):
             pass
     return _guess(data)
+
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def sniff_utf16_32(data: bytes) -> str | None:
+    """UTF-16LE/BE or UTF-32LE/BE text, with or without a BOM, from where its zero bytes fall.
+
+    Latin text in UTF-16LE is ``h\0i\0``: every odd byte is zero; UTF-32LE is ``h\0\0\0``. Mail
+    clients on Windows send such bodies with a wrong or missing charset, and decoded as ASCII they
+    look like binary garbage. Binary data has zero bytes too, but not in that regular pattern.
+    """
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            return codec
+    sample = data[:4096]
+    n = len(sample) - len(sample) % 4
+    if n < 8:
+        return None
+    zeros = [sample[i:n:4].count(0) / (n // 4) for i in range(4)]  # share of zero bytes per position mod 4
+    if min(zeros[1], zeros[2], zeros[3]) > 0.9 and zeros[0] < 0.1:
+        return "utf-32-le"
+    if min(zeros[0], zeros[1], zeros[2]) > 0.9 and zeros[3] < 0.1:
+        return "utf-32-be"
+    odd, even = (zeros[1] + zeros[3]) / 2, (zeros[0] + zeros[2]) / 2
+    if odd > 0.6 and even < 0.1:
+        return "utf-16-le"
+    if even > 0.6 and odd < 0.1:
+        return "utf-16-be"
+    return None
 
 
 def _guess(data: bytes) -> str:
@@ -311,7 +353,7 @@ def header_text(value: str | None) -> str:
             else:
                 out.append(chunk)
         value = _join_decoded(out, parts)
-    return _WS.sub(" ", value).strip()
+    return _WS.sub(" ", value.replace("\x00", "")).strip()
 
 
 def _join_decoded(out: list[str], parts: list) -> str:

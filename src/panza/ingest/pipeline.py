@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import sys
 import time
 from collections import deque
@@ -24,8 +25,17 @@ from typing import IO, Any, NamedTuple
 from panza.errors import PanzaError
 from panza.ingest import filters, language, mime
 from panza.ingest.filters import NO_SENDER, REASONS
-from panza.ingest.sources import KINDS, RawMessage, Source, check_source, iter_sources, size_of
-from panza.jsonl import atomic_open
+from panza.ingest.sources import (
+    FLAG,
+    KINDS,
+    RawMessage,
+    Source,
+    check_source,
+    is_stream,
+    iter_sources,
+    size_of,
+)
+from panza.jsonl import atomic_open, check_distinct, check_writable
 
 BATCH_MESSAGES = 64  # messages per worker task: large enough to amortize IPC, small enough to balance
 BATCH_BYTES = 2 << 20
@@ -163,6 +173,8 @@ def _process(raw: RawMessage, opts: Options) -> tuple:
 def _analyse(raw: RawMessage, opts: Options) -> tuple | _Draft:
     if not raw.data.strip():
         return _discard("broken", "no bytes (empty file or lone mbox separator)", raw)
+    if raw.truncated:
+        return _discard("broken", "truncated: the mailbox ends in the middle of this message", raw)
     msg = mime.parse(raw.data)
     if mime.is_body_only(msg):
         if not opts.any_sender:  # no From to match against the user's addresses
@@ -211,6 +223,7 @@ def _clean(
     """The user's own text of a decoded body, or the discard saying why there is none."""
     from panza.clean import extract_reply
 
+    text = text.replace("\x00", "")  # NUL bytes are never typed text (and break tokenizers)
     if not text.strip():
         return _discard("empty", "empty body", raw, meta)
     names = opts.user_names + filters.names_from_display(h.from_name)
@@ -399,11 +412,15 @@ def extract(
     user_names: Iterable[str] = (),
     takeout_labels: Iterable[str] = ("Sent",),
     progress: bool = True,
+    allow_empty: bool = False,
 ) -> ExtractResult:
     """Extract the user's own text from ``sources`` into ``out_path`` (JSONL, input order).
 
     Discarded messages go to ``discard_dir/<reason>.jsonl`` (default: ``discarded/`` beside
     ``out_path``). Both are written atomically: an interrupted run leaves the old files intact.
+    A run that keeps no message writes nothing and raises, naming why every message went (a typo
+    in ``--email``, mail that is not mail), unless ``allow_empty``: an empty result never silently
+    replaces a good clean file.
     """
     emails = frozenset(e.strip().lower() for e in emails if e and e.strip())
     if not emails and not any_sender:
@@ -423,8 +440,12 @@ def extract(
     )
     out_path = Path(out_path)
     discard_path = Path(discard_dir) if discard_dir is not None else out_path.parent / "discarded"
+    check_distinct([(FLAG[s.kind], s.path) for s in srcs], [out_path, discard_path])
+    check_writable(out_path)
+    check_writable(discard_path / "x.jsonl")
     total_bytes = sum(size_of(s) for s in srcs)
-    if total_bytes == 0:
+    streaming = any(is_stream(s) for s in srcs)
+    if total_bytes == 0 and not streaming:
         raise PanzaError(
             f"no messages found in {', '.join(str(s.path) for s in srcs)}: "
             "the mailbox is empty (or the folder has no mail files)"
@@ -439,7 +460,8 @@ def extract(
     with ExitStack() as stack:
         out = stack.enter_context(atomic_open(out_path))
         discards = _DiscardFiles(discard_path, stack)
-        bar = stack.enter_context(_progress(total_bytes, progress))
+        bar = stack.enter_context(_progress(total_bytes if not streaming else None, progress))
+        senders: dict[str, int] = {}  # who the other_sender discards were from, for a kept-nothing error
         pending_bytes = 0
         for n, (outcome, used) in enumerate(_outcomes(srcs, opts, n_workers), 1):
             if outcome[0] == "k":
@@ -483,6 +505,9 @@ def extract(
                 _, reason, line = outcome
                 counts[reason] += 1
                 discards.write(reason, line)
+                if reason == "other_sender" and not counts["kept"] and len(senders) < 1000:
+                    who = json.loads(line).get("from") or "(no From address)"
+                    senders[who] = senders.get(who, 0) + 1
             pending_bytes += used
             if n % 256 == 0:
                 bar.update(pending_bytes)
@@ -495,8 +520,28 @@ def extract(
             raise PanzaError(
                 f"no messages found in {names}: is it empty, or not an mbox/Maildir/.eml folder?"
             )
+        if not counts["kept"] and not allow_empty:
+            raise PanzaError(_kept_nothing(counts, senders, emails, out_path))
         discards.remove_stale()
     return ExtractResult(out_path, discard_path, counts, time.perf_counter() - t0, n_workers, same_text_kept)
+
+
+def _kept_nothing(counts: dict[str, int], senders: dict[str, int], emails: frozenset[str], out: Path) -> str:
+    """Why a run kept nothing, and the likely fix, in one line (the old output is left as it was)."""
+    total = sum(counts.values())
+    why = ", ".join(f"{k} {v}" for k, v in sorted(counts.items(), key=lambda kv: -kv[1]) if v)
+    top = sorted(senders.items(), key=lambda kv: -kv[1])[:3]
+    if counts.get("other_sender", 0) * 2 > total and top:
+        hint = (f"most mail is from {', '.join(f'{a} ({n})' for a, n in top)}, not "
+                f"{', '.join(sorted(emails))}: check --email (or use --any-sender for a Sent-only export).")
+    elif counts.get("broken", 0) + counts.get("undecodable", 0) == total:
+        hint = "none of it reads as email: is this an mbox, Maildir or .eml folder?"
+    elif counts.get("too_short", 0) * 2 > total:
+        hint = "most emails are shorter than ingest.min_words: lower it."
+    else:
+        hint = "check the sources and the ingest.* settings."
+    kept = f"{out} was left as it was" if out.is_file() else f"nothing was written to {out.parent}"
+    return f"kept no email of {total} messages ({why}); {hint} {kept} (--force writes the empty result)"
 
 
 # ------------------------------------------------------------------ summary and CLI entry
@@ -547,6 +592,14 @@ def _fingerprint(sources: Sequence[Source], settings: dict[str, Any]) -> dict[st
     return {"sources": files, "settings": settings}
 
 
+_ADDRESS = re.compile(r"[^@\s<>(),;:\"\[\]]+@[^@\s<>(),;:\"\[\]]+")
+
+
+def _looks_like_address(value: str) -> bool:
+    """``name@domain``, no spaces or brackets: a display name or a half-typed address is refused."""
+    return bool(_ADDRESS.fullmatch(value.strip())) and not value.strip().endswith((".", "@"))
+
+
 def extract_from_config(cfg: Any, *, progress: bool = True) -> tuple[ExtractResult, bool]:
     """Run extraction as configured (``ingest.*``, ``user.*``); returns (result, was_up_to_date).
 
@@ -579,6 +632,12 @@ def extract_from_config(cfg: Any, *, progress: bool = True) -> tuple[ExtractResu
             "ingest.imap.accounts)"
         )
     sources = [check_source(kind, p) for kind in KINDS for p in lists[kind]]
+    bad = [e for e in emails if not _looks_like_address(e)]
+    if bad:
+        raise PanzaError(
+            f"--email {bad[0]!r} is not an email address (name@domain); pass your own address, "
+            "repeat --email for aliases"
+        )
     if accounts:  # fetch what is new into the local mirror, then read it like any .eml folder
         from panza.ingest.imap import sync_accounts
 
@@ -606,9 +665,12 @@ def extract_from_config(cfg: Any, *, progress: bool = True) -> tuple[ExtractResu
         "names": user_names,
         "version": 2,  # 2: duplicates are copies of one message only (same text, recipients and date)
     }
-    fingerprint = _fingerprint(sources, settings)
     summary_path = discard_dir / SUMMARY
-    if not ing.get("force", False) and out_path.is_file() and summary_path.is_file():
+    check_distinct([(FLAG[s.kind], s.path) for s in sources], [out_path, discard_dir, summary_path])
+    streaming = any(is_stream(s) for s in sources)
+    fingerprint = _fingerprint(sources, settings) if not streaming else {}
+    force = bool(ing.get("force", False))
+    if not force and not streaming and out_path.is_file() and summary_path.is_file():
         try:
             saved = json.loads(summary_path.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError):
@@ -630,6 +692,7 @@ def extract_from_config(cfg: Any, *, progress: bool = True) -> tuple[ExtractResu
         user_names=user_names,
         takeout_labels=labels,
         progress=progress,
+        allow_empty=force,
     )
     with atomic_open(summary_path) as fh:
         json.dump(

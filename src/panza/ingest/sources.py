@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +35,7 @@ class RawMessage(NamedTuple):
     source: str  # "<file>#<index>" for mbox, the file path otherwise
     data: bytes
     takeout: bool  # a Gmail Takeout message: filtered on X-Gmail-Labels
+    truncated: bool = False  # the last message of an mbox that ends mid-line (an interrupted copy)
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,9 @@ def check_source(kind: Kind, path: str | Path) -> Source:
             )
         if not os.access(p, os.R_OK):
             raise PanzaError(f"{flag} {p}: cannot be read (permission denied); fix its permissions")
+        mode = p.stat().st_mode
+        if not (stat.S_ISREG(mode) or stat.S_ISFIFO(mode) or stat.S_ISCHR(mode) or stat.S_ISSOCK(mode)):
+            raise PanzaError(f"{flag} {p}: is not a file that can be read as a mailbox; pass the mbox file")
     else:
         if not p.is_dir():
             raise PanzaError(f"{flag} {p}: is a file, not a folder; use --mbox for an mbox file")
@@ -102,10 +107,15 @@ def _eml_files(root: Path) -> list[Path]:
     )
 
 
+def is_stream(source: Source) -> bool:
+    """A pipe or terminal (``--mbox /dev/stdin``, ``<(zcat mail.gz)``): read once, size unknown."""
+    return source.kind in ("mbox", "takeout") and not stat.S_ISREG(source.path.stat().st_mode)
+
+
 def size_of(source: Source) -> int:
-    """Total bytes a source will read (for the progress bar)."""
+    """Total bytes a source will read (for the progress bar); 0 for a stream, whose size is unknown."""
     if source.kind in ("mbox", "takeout"):
-        return source.path.stat().st_size
+        return source.path.stat().st_size if not is_stream(source) else 0
     files = _maildir_files(source.path) if source.kind == "maildir" else _eml_files(source.path)
     return sum(_safe_size(p) for p in files)
 
@@ -121,8 +131,14 @@ def iter_source(source: Source) -> Iterator[tuple[RawMessage, int]]:
     """Yield ``(message, bytes consumed)`` for one source, in file order."""
     if source.kind in ("mbox", "takeout"):
         takeout = source.kind == "takeout"
-        for i, (data, used) in enumerate(iter_mbox(source.path)):
-            yield RawMessage(f"{source.path}#{i}", data, takeout), used
+        prev: tuple[bytes, int] | None = None
+        i = -1
+        for i, item in enumerate(iter_mbox(source.path)):
+            if prev is not None:
+                yield RawMessage(f"{source.path}#{i - 1}", prev[0], takeout), prev[1]
+            prev = item
+        if prev is not None:  # a complete mbox ends with a newline; a copy cut off mid-word does not
+            yield RawMessage(f"{source.path}#{i}", prev[0], takeout, not prev[0].endswith(b"\n")), prev[1]
         return
     files = _maildir_files(source.path) if source.kind == "maildir" else _eml_files(source.path)
     for p in files:

@@ -193,3 +193,46 @@ def check_conversation(messages: Conversation) -> Conversation:
         if not isinstance(m, Mapping) or "role" not in m or "content" not in m:
             raise PanzaError(f"bad chat message {m!r}: it needs 'role' and 'content'")
     return messages
+
+
+_WARNED_REMOTE: set[str] = set()
+
+
+def is_loopback(url: str) -> bool:
+    """Is ``url``'s host this machine (localhost, 127.0.0.0/8, ::1)? Names other than localhost are
+    not resolved: a name that points here today may not tomorrow, so it counts as remote."""
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    host = urlsplit(url if "://" in url else f"http://{url}").hostname or ""
+    if host in ("localhost", "localhost.localdomain") or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def warn_if_remote(url: str, key: str) -> bool:
+    """Say once per endpoint that the user's emails leave this machine; True when it is remote."""
+    import sys
+
+    if is_loopback(url):
+        return False
+    if url not in _WARNED_REMOTE:
+        _WARNED_REMOTE.add(url)
+        print(
+            f"panza: warning: {key}={url} is not this machine: every prompt, with your emails and "
+            "instructions, is sent there (use a server on 127.0.0.1 to keep mail local)",
+            file=sys.stderr,
+        )
+    return True
+
+
+def one_line(text: object, limit: int = 160) -> str:
+    """The first non-blank line of a server's answer (an HTML error page is many lines), shortened."""
+    for line in str(text).splitlines():
+        if line.strip():
+            line = " ".join(line.split())
+            return line if len(line) <= limit else line[: limit - 1] + "…"
+    return "(empty answer)"

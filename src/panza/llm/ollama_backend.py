@@ -11,11 +11,12 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from panza.errors import PanzaError
-from panza.llm.base import Conversation, Sampling, check_conversation
+from panza.llm.base import Conversation, Sampling, check_conversation, one_line, warn_if_remote
 
 if TYPE_CHECKING:
     from panza.models.checkpoint import Checkpoint
@@ -67,6 +68,7 @@ class OllamaLLM:
         self.sampling = sampling
         self.gguf = gguf
         self.client = ollama.Client(host=host, timeout=timeout)
+        warn_if_remote(host, "writer.llm.host")
         if gguf is not None:
             self.ensure_model(recreate)
 
@@ -102,11 +104,34 @@ class OllamaLLM:
             "or fix writer.llm.host"
         )
 
-    def _existing(self) -> set[str]:
+    @contextmanager
+    def _talking(self, doing: str) -> Iterator[None]:
+        """Every call to the server: an unreachable host, a refusal or an answer that is not Ollama's
+        JSON (another server's HTML error page on that port) is one line, never a traceback."""
+        import httpx
+
         try:
-            listed = self.client.list()
-        except (ConnectionError, OSError):
+            yield
+        except (ConnectionError, OSError, httpx.TransportError):
             raise self._unreachable() from None
+        except self._ollama.ResponseError as e:
+            raise PanzaError(
+                f"Ollama at {self.host} refused to {doing} (HTTP {e.status_code}): {one_line(e.error)}"
+            ) from None
+        except (ValueError, KeyError, TypeError, AttributeError, httpx.HTTPError) as e:
+            raise PanzaError(
+                f"the server at {self.host} did not answer like Ollama when asked to {doing} "
+                f"({type(e).__name__}: {one_line(e, 100)}); is another program using that port? "
+                "Fix writer.llm.host"
+            ) from None
+
+    def _existing(self) -> set[str]:
+        with self._talking("list its models"):
+            listed = self.client.list()
+            return self._names(listed)
+
+    @staticmethod
+    def _names(listed: Any) -> set[str]:
         models = listed.get("models", []) if isinstance(listed, dict) else getattr(listed, "models", [])
         names = set()
         for m in models:
@@ -126,7 +151,7 @@ class OllamaLLM:
             self.name,
             modelfile_text(self.gguf, self.sampling),
         )
-        try:
+        with self._talking(f"create model {self.name!r} from {self.gguf}"):
             digest = self.client.create_blob(self.gguf)
             self.client.create(
                 model=self.name,
@@ -134,36 +159,25 @@ class OllamaLLM:
                 parameters=ollama_options(self.sampling),
                 stream=False,
             )
-        except (ConnectionError, OSError):
-            raise self._unreachable() from None
-        except self._ollama.ResponseError as e:
-            raise PanzaError(
-                f"Ollama could not create model {self.name!r} from {self.gguf}: {e.error}"
-            ) from None
 
     def _chat(self, messages: Conversation, stream: bool, s: Sampling) -> Any:
-        try:
-            return self.client.chat(
-                model=self.name,
-                messages=check_conversation(messages),
-                stream=stream,
-                options=ollama_options(s),
-            )
-        except (ConnectionError, OSError):
-            raise self._unreachable() from None
-        except self._ollama.ResponseError as e:
-            raise PanzaError(f"Ollama refused the request for model {self.name!r}: {e.error}") from None
+        conversation = check_conversation(messages)
+        with self._talking(f"draft with model {self.name!r}"):
+            return self.client.chat(model=self.name, messages=conversation, stream=stream, options=ollama_options(s))
 
     def generate(self, batch: list[Conversation], **sampling: Any) -> list[str]:
         s = self.sampling.with_overrides(**sampling)
-        return [(self._chat(m, False, s)["message"]["content"] or "").strip() for m in batch]
+        out = []
+        for m in batch:
+            res = self._chat(m, False, s)
+            with self._talking(f"draft with model {self.name!r}"):
+                out.append((res["message"]["content"] or "").strip())
+        return out
 
     def stream(self, messages: Conversation, **sampling: Any) -> Iterator[str]:
         s = self.sampling.with_overrides(**sampling)
-        try:
+        with self._talking(f"draft with model {self.name!r}"):
             for chunk in self._chat(messages, True, s):
                 piece = chunk["message"]["content"]
                 if piece:
                     yield piece
-        except (ConnectionError, OSError):
-            raise self._unreachable() from None

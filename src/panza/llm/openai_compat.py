@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from panza.errors import PanzaError
-from panza.llm.base import Conversation, Sampling, check_conversation
+from panza.llm.base import Conversation, Sampling, check_conversation, one_line, warn_if_remote
 
 if TYPE_CHECKING:
     from panza.models.checkpoint import Checkpoint
@@ -58,6 +58,13 @@ class OpenAILLM:
         self.concurrency = max(1, int(concurrency))
         self.client = openai.OpenAI(
             base_url=base_url, api_key=api_key or "not-needed", timeout=timeout, max_retries=1
+        )
+        warn_if_remote(base_url, "writer.llm.base_url")
+
+    def _not_openai(self, e: Exception) -> PanzaError:
+        return PanzaError(
+            f"the server at {self.base_url} did not answer like an OpenAI-compatible server "
+            f"({type(e).__name__}: {one_line(e, 100)}); is another program using that port? Fix writer.llm.base_url"
         )
 
     @classmethod
@@ -107,15 +114,23 @@ class OpenAILLM:
         except self._openai.APIStatusError as e:
             raise PanzaError(
                 f"the server at {self.base_url} refused the request (HTTP {e.status_code}): "
-                f"{str(e.message).splitlines()[0]}; check writer.llm.model and api_key"
+                f"{one_line(e.message)}; check writer.llm.model and api_key"
             ) from None
+        except (self._openai.APIResponseValidationError, ValueError) as e:
+            raise self._not_openai(e) from None
+
+    def _text(self, res: Any) -> str:
+        """The answer's text; a body that is not a chat completion (an HTML page) is one line."""
+        try:
+            return (res.choices[0].message.content or "").strip()
+        except (AttributeError, IndexError, KeyError, TypeError) as e:
+            raise self._not_openai(ValueError(f"not a chat completion: {one_line(res, 80)}")) from e
 
     def generate(self, batch: list[Conversation], **sampling: Any) -> list[str]:
         s = self.sampling.with_overrides(**sampling)
 
         def one(messages: Conversation) -> str:
-            res = self._call(messages, False, s)
-            return (res.choices[0].message.content or "").strip()
+            return self._text(self._call(messages, False, s))
 
         if len(batch) <= 1 or self.concurrency == 1:
             return [one(m) for m in batch]
@@ -124,6 +139,13 @@ class OpenAILLM:
 
     def stream(self, messages: Conversation, **sampling: Any) -> Iterator[str]:
         s = self.sampling.with_overrides(**sampling)
-        for chunk in self._call(messages, True, s):
-            if chunk.choices and chunk.choices[0].delta and chunk.choices[0].delta.content:
-                yield chunk.choices[0].delta.content
+        stream = self._call(messages, True, s)
+        kind = str(getattr(getattr(stream, "response", None), "headers", {}).get("content-type", ""))
+        if kind and "event-stream" not in kind and "json" not in kind:  # an HTML page parses as no events
+            raise self._not_openai(ValueError(f"answered {kind.split(';')[0]}, not an event stream"))
+        try:
+            for chunk in stream:
+                if chunk.choices and chunk.choices[0].delta and chunk.choices[0].delta.content:
+                    yield chunk.choices[0].delta.content
+        except (self._openai.APIResponseValidationError, ValueError, AttributeError, TypeError) as e:
+            raise self._not_openai(e) from None

@@ -29,7 +29,35 @@ def model_path(name: str, cache_dir: Path | str | None = None, *, key: str = "mo
     if looks_like_path(name) and not Path(name).expanduser().exists():
         raise PanzaError(f"model path {name} does not exist; fix {key} (a model folder, a Hugging Face id "
                          "or 'embedded')")
+    if name.strip().lower() != "embedded" and not looks_like_path(name):
+        _hub_model(name, key)
     return resolve_model(name, cache_dir)
+
+
+def _hub_model(repo_id: str, key: str) -> None:
+    """A Hugging Face id: used from the local cache; downloaded only when the user allowed it, and said so.
+
+    ``panza`` runs offline unless ``allow_download=true`` (it sets ``HF_HUB_OFFLINE``), so a model id
+    never leaves the machine silently.
+    """
+    import os
+    import sys
+
+    from huggingface_hub import try_to_load_from_cache
+
+    try:
+        cached = isinstance(try_to_load_from_cache(repo_id, "config.json"), str)
+    except Exception:  # a malformed id: from_pretrained names the problem
+        return
+    if cached:
+        return
+    if os.environ.get("HF_HUB_OFFLINE", "0") not in ("0", "", "false", "False"):
+        raise PanzaError(
+            f"{key}={repo_id} is not on this machine and Panza does not download on its own: pass "
+            "allow_download=true to fetch it from Hugging Face once, or set "
+            f"{key} to a local model folder (or 'embedded')"
+        )
+    print(f"panza: downloading {repo_id} from Hugging Face (allow_download=true)", file=sys.stderr)
 
 
 def load_tokenizer(path: str, *, for_generation: bool = False) -> Any:

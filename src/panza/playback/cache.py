@@ -38,8 +38,10 @@ class PlaybackCache:
         data = "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in entries)
         if not data:
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self.path.open("a", encoding="utf-8") as fh:
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        # private from the first byte: the cache holds the user's emails and their summaries
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        with os.fdopen(fd, "a", encoding="utf-8") as fh:
             # A torn previous line must not swallow this batch's first entry.
             if fh.tell() > 0 and not self._ends_with_newline():
                 fh.write("\n")

@@ -229,6 +229,7 @@ def prepare_examples(cfg: Any, opts: TrainOptions, tokenizer: Any) -> Prepared:
     if not train_path.is_file():
         raise PanzaError(f"no training data: {train_path} not found; run `panza prepare` first or pass "
                          "--data <prepared folder>")
+    layout.check_current()
     stats = BuildStats()
     records = load_records(train_path, stats)
     if not records:

@@ -69,6 +69,7 @@ class TrainOptions:
     num_cpu_threads: int
     stop_at_ppl: float | None
     diverge_factor: float
+    diverge_weight_factor: float
     eval_interval: int
     eval_batch_size: int
     save_every_steps: int
@@ -174,6 +175,7 @@ def from_config(cfg: Any) -> TrainOptions:
         num_cpu_threads=_num(ft, "num_cpu_threads", int, lo=0),
         stop_at_ppl=_num(ft, "stop_at_ppl", float, lo=1, default=None),
         diverge_factor=_num(ft, "diverge_factor", float, lo=0),
+        diverge_weight_factor=_num(ft, "diverge_weight_factor", float, lo=0),
         eval_interval=_num(ft, "eval_interval", int, lo=0),
         eval_batch_size=_num(ft, "eval_batch_size", int, lo=1),
         save_every_steps=_num(ft, "save_every_steps", int, lo=0),

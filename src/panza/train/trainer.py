@@ -25,10 +25,11 @@ from pathlib import Path
 from typing import Any
 
 from panza.errors import PanzaError
+from panza.jsonl import atomic_open
 from panza.models.checkpoint import METRICS, RUN_CONFIG
 from panza.train import loss, memory, runs
 from panza.train.data import Prepared, collate, epoch_examples, epoch_steps, prepare_examples
-from panza.train.health import DivergenceCheck
+from panza.train.health import DivergenceCheck, WeightCheck, weight_norm
 from panza.train.methods import method_for
 from panza.train.options import from_config
 
@@ -60,6 +61,7 @@ class Recipe:
         self.method = method_for(self.opts)
         self.prog = runs.Progress()
         self.health = DivergenceCheck(self.opts.diverge_factor)
+        self.weights_health = WeightCheck(self.opts.diverge_weight_factor)
         self.counts = {"padded": 0, "real": 0, "passes": 0, "checkpointed": 0}
 
     def run(self) -> Path:
@@ -128,8 +130,8 @@ class Recipe:
                                  "unfinished run directory, or finetuning.resume=auto")
         self.resuming = run_dir is not None
         self.run_dir = run_dir or runs.new_run_dir(root, name)
-        (self.run_dir / RUN_CONFIG).write_text(OmegaConf.to_yaml(OmegaConf.create(to_dict(self.cfg))),
-                                                  encoding="utf-8")
+        with atomic_open(self.run_dir / RUN_CONFIG) as fh:  # 0600: it holds the user's addresses
+            fh.write(OmegaConf.to_yaml(OmegaConf.create(to_dict(self.cfg))))
 
     def setup_model(self) -> None:
         """The base model (fp32; 4-bit on a GPU when asked) with the method's trainable parts."""
@@ -274,7 +276,13 @@ class Recipe:
         if why is not None:
             self.fail(f"training diverged at step {prog.global_step + 1}: {why}; lower finetuning.lr (now "
                       f"{opts.lr:g}) or raise finetuning.warmup")
+        if self.weights_health.start is None:  # the norm before the first update is the yardstick
+            self.weights_health.observe(weight_norm(self.trainable))
         self.optimizer.step()
+        why = self.weights_health.observe(weight_norm(self.trainable))
+        if why is not None:
+            self.fail(f"training diverged at step {prog.global_step + 1}: {why}; lower finetuning.lr (now "
+                      f"{opts.lr:g}) or raise finetuning.warmup")
         self.scheduler.step()
         memory.zero_grads(self.groups)
         memory.release_freed_memory()
