@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     args.threads = args.threads or physical_cores()
     args.epochs = 1
     args.warmup = 0
-    args.set = [*args.set, f"finetuning.max_duration={args.steps}ba", "finetuning.rosa.mask_warmup_steps=1"]
+    base_set = [*args.set, f"finetuning.max_duration={args.steps}ba"]
     lrs = {"lora": 2e-4, "rosa": 2e-4, "full": 2e-5}
     print(f"SmolLM2-135M-Instruct, {args.steps} steps of batch {args.batch_size}, max_len {args.max_len}, "
           f"{args.threads} threads")
@@ -48,6 +48,7 @@ def main(argv: list[str] | None = None) -> int:
         tmp = Path(tmp_s)
         build_data(args.limit, tmp / "data")
         for method in [m for m in args.methods.split(",") if m]:
+            args.set = base_set + (["finetuning.rosa.mask_warmup_steps=1"] if method == "rosa" else [])
             m = run_panza(method, tmp / "data", tmp / "ck", args, lrs[method])
             measured = m.get("peak_gpu_mb") or m["peak_rss_mb"]
             est = m["memory_estimate_mb"]

@@ -135,7 +135,18 @@ def model_shapes(path: str) -> Shapes:
     return shapes_of(model)
 
 
+def llama3_8b_config() -> Any:
+    """Llama-3-8B's architecture (from its published config.json), for estimates and the GPU bench."""
+    from transformers import LlamaConfig
+
+    return LlamaConfig(vocab_size=128256, hidden_size=4096, intermediate_size=14336, num_hidden_layers=32,
+                       num_attention_heads=32, num_key_value_heads=8, max_position_embeddings=8192,
+                       rope_theta=500000.0, rms_norm_eps=1e-5, tie_word_embeddings=False, bos_token_id=128000,
+                       eos_token_id=128009)
+
+
 def shapes_of(model: Any) -> Shapes:
+    """Shapes of a built model (the meta device is enough)."""
     from torch import nn
 
     head = model.get_output_embeddings()
@@ -233,9 +244,9 @@ def available_bytes(device: Any) -> tuple[float, str]:
     return float(psutil.virtual_memory().total), "this machine has"
 
 
-def check_fits(est: Estimate, opts: TrainOptions, p: Plan, device: Any, world_size: int = 1) -> str:
-    """The estimate as a log line; a one-line PanzaError when it is over the device's memory."""
-    have, where = available_bytes(device)
+def check_fits(est: Estimate, opts: TrainOptions, p: Plan, have: float, where: str, world_size: int = 1) -> str:
+    """The estimate as a log line; a one-line PanzaError when it is over ``have`` bytes (see
+    :func:`available_bytes`)."""
     line = f"memory estimate per process: {est.describe()}; {where} {have / GIB:.0f} GiB"
     if est.total > have:
         raise PanzaError(f"{opts.method} in {p.name} needs ~{est.total / GIB:.0f} GiB, {where} "

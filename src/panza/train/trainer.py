@@ -170,7 +170,8 @@ class Recipe:
             precision.model_shapes(self.model_path), opts, self.plan, cuda=self.device.type == "cuda",
             checkpointing=memory.use_checkpointing(opts, self.device), world_size=self.world.size,
             sharded=self.sharded)
-        log.info("%s", precision.check_fits(self.estimate, opts, self.plan, self.device, self.world.size))
+        have, where = precision.available_bytes(self.device)
+        log.info("%s", precision.check_fits(self.estimate, opts, self.plan, have, where, self.world.size))
 
     def setup_model(self) -> None:
         """The base model in the planned precision with the method's trainable parts (fp32)."""
