@@ -117,3 +117,21 @@ def test_estimate_of_a_cpu_run_is_at_or_above_its_measured_peak(tiny: Path, tmp_
     assert "memory estimate per process: ~" in r.stderr  # printed before loading
     m = json.loads((Path(r.stdout.strip().splitlines()[-1]) / "metrics.json").read_text())
     assert 1.0 <= m["memory_estimate_mb"] / m["peak_rss_mb"] <= 1.6, m
+
+
+def test_bf16_on_cpu_loads_the_base_in_bf16_and_trains_an_fp32_adapter(tiny: Path, tmp_path: Path) -> None:
+    """The LoRA/RoSA path a GPU takes by default, run on this CPU (which computes bf16 too)."""
+    from safetensors.torch import load_file
+
+    from panza.train.trainer import Recipe
+
+    data = write_data(tmp_path / "data", n_train=8)
+    recipe = Recipe(train_cfg(tiny, data, tmp_path / "ck", "lora", "finetuning.precision=bf16",
+                              "finetuning.max_duration=2ba", "finetuning.resume=false"))
+    run = recipe.run()
+    frozen = {p.dtype for p in recipe.model.parameters() if not p.requires_grad}
+    trained = {p.dtype for p in recipe.model.parameters() if p.requires_grad}
+    assert frozen == {torch.bfloat16} and trained == {torch.float32}
+    m = json.loads((run / "metrics.json").read_text())
+    assert m["precision"] == "bf16" and m["world_size"] == 1 and m["status"] == "done"
+    assert {t.dtype for t in load_file(run / "adapter_model.safetensors").values()} == {torch.float32}
