@@ -180,8 +180,8 @@ def estimate(shapes: Shapes, opts: TrainOptions, p: Plan, *, cuda: bool, checkpo
     lin = sum(i * o for _, i, o in shapes.linears)
     other = shapes.params - lin
     act = _BYTES[p.compute_dtype]
-    if p.four_bit:
-        weights = lin * NF4_BYTES + other * _BYTES[p.base_dtype]
+    if p.four_bit:  # PEFT's prepare_model_for_kbit_training keeps the unquantized ones in fp32 (stability)
+        weights = lin * NF4_BYTES + other * 4
     else:
         weights = shapes.params * _BYTES[p.base_dtype]
     targets = _targets(shapes, opts.adapter.target_modules)
