@@ -36,6 +36,25 @@ def request_kwargs(s: Sampling) -> dict[str, Any]:
     return kw
 
 
+def served_model(cfg: dict[str, Any], checkpoint: Checkpoint | None = None) -> str:
+    """The model name sent with every request; on a server holding many adapters it picks the adapter.
+
+    vLLM serves LoRA adapters over one base model under names given at start-up
+    (``--enable-lora --lora-modules jen=/ckpt/jen-run david=/ckpt/david-run``); llama.cpp's Python
+    server does the same with model aliases in its ``--config_file``. Each user's Panza sends its own
+    name: ``model`` (e.g. ``${user.username}``), or for ``checkpoint=RUN`` the name ``adapters`` maps
+    that run to (by path or by run-directory name), else the run's path.
+    """
+    adapters = {str(k): str(v) for k, v in (cfg.get("adapters") or {}).items()}
+    if checkpoint is not None:
+        path = Path(checkpoint.path)
+        for key in (str(path), str(path.expanduser().resolve()), path.name):
+            if key in adapters:
+                return adapters[key]
+        return str(checkpoint.path)
+    return str(cfg.get("model") or "default")
+
+
 class OpenAILLM:
     def __init__(
         self,
@@ -74,7 +93,7 @@ class OpenAILLM:
         base_url = cfg.get("base_url") or os.environ.get("OPENAI_BASE_URL") or "http://127.0.0.1:8000/v1"
         key_env = cfg.get("api_key_env") or "OPENAI_API_KEY"
         api_key = cfg.get("api_key") or os.environ.get(key_env)
-        model = str(checkpoint.path if checkpoint else cfg.get("model") or "default")
+        model = served_model(cfg, checkpoint)
         llm = cls(
             model,
             str(base_url),

@@ -96,18 +96,26 @@ def pick_dtype(dtype: str | None, cuda: bool) -> Any:
 
 
 def load_causal_lm(path: str, *, dtype: Any = None, load_in_4bit: bool = False, device_map: Any = None) -> Any:
-    """A causal LM from a folder or id; ``load_in_4bit`` quantizes it with bitsandbytes (CUDA only)."""
+    """A causal LM from a folder or id; ``load_in_4bit`` quantizes it with bitsandbytes (CUDA only).
+
+    With ``load_in_4bit``, ``dtype`` is the compute dtype (bf16 unless given) and the weights that
+    stay unquantized (embeddings, norms, head) are held in it.
+    """
+    import importlib.util
+
     import torch
     from transformers import AutoModelForCausalLM
 
     kw: dict[str, Any] = {"dtype": dtype or torch.float32}
     if load_in_4bit:
-        try:
-            from transformers import BitsAndBytesConfig
-        except ImportError:  # pragma: no cover
-            raise PanzaError("4-bit loading needs bitsandbytes: pip install bitsandbytes") from None
+        if importlib.util.find_spec("bitsandbytes") is None:  # imported only when 4-bit is asked for
+            raise PanzaError("4-bit loading needs bitsandbytes and a CUDA GPU: pip install bitsandbytes")
+        from transformers import BitsAndBytesConfig
+
+        compute = dtype if dtype in (torch.bfloat16, torch.float16) else torch.bfloat16
+        kw["dtype"] = compute
         kw["quantization_config"] = BitsAndBytesConfig(
-            load_in_4bit=True, bnb_4bit_compute_dtype=torch.bfloat16, bnb_4bit_quant_type="nf4",
+            load_in_4bit=True, bnb_4bit_compute_dtype=compute, bnb_4bit_quant_type="nf4",
             bnb_4bit_use_double_quant=True)
         kw["device_map"] = device_map or "auto"
     try:

@@ -43,8 +43,12 @@ def loss_sum(model: Any, ids: Any, labels: Any) -> tuple[Any, int]:
 
 
 def evaluate(model: Any, examples: list[Any], batch_size: int, pad_id: int, device: Any,
-             autocast: Any) -> tuple[float, float]:
-    """Mean token loss and perplexity of ``examples`` (no dropout, no gradients)."""
+             autocast: Any, forward: Any = None) -> tuple[float, float]:
+    """Mean token loss and perplexity of ``examples`` (no dropout, no gradients).
+
+    ``forward(ids, labels) -> (sum, count)`` replaces :func:`loss_sum` (several processes: the
+    sharded model must be called through its FSDP module).
+    """
     import torch
 
     from panza.train.data import collate
@@ -59,9 +63,9 @@ def evaluate(model: Any, examples: list[Any], batch_size: int, pad_id: int, devi
         for i in range(0, len(order), batch_size):
             ids, labels = collate([examples[j] for j in order[i:i + batch_size]], pad_id)
             with autocast():
-                s, k = loss_sum(model, ids.to(device), labels.to(device))
+                s, k = (forward or (lambda i, t: loss_sum(model, i, t)))(ids.to(device), labels.to(device))
             tot += float(s)
-            n += k
+            n += int(k)
     model.train(was_training)
     loss = tot / max(n, 1)
     return loss, math.exp(min(loss, 50.0))

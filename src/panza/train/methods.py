@@ -136,6 +136,7 @@ class RosaMethod(LoraMethod):
         super().__init__(opts)
         self.collector: Any = None
         self.mask_steps = 0
+        self.reduce_scores: Any = None  # several processes: sums warm-up scores over them (same masks)
 
     def check(self, device: Any) -> None:
         Method.check(self, device)
@@ -192,7 +193,7 @@ class RosaMethod(LoraMethod):
         """Choose the masks now if the warm-up has not (a very short run), so the adapter is complete."""
         if self.collector is None:
             return False
-        self.collector.finish()
+        self.collector.finish(self.reduce_scores)
         self.collector = None
         return True
 

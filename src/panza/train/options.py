@@ -13,7 +13,7 @@ from typing import Any
 from panza.errors import PanzaError
 
 METHODS = ("lora", "rosa", "full")
-PRECISIONS = ("auto", "fp32", "bf16", "4bit")
+PRECISIONS = ("auto", "fp32", "bf16", "fp16", "4bit")
 
 
 @dataclass(frozen=True)

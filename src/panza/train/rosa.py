@@ -76,11 +76,16 @@ class MaskCollector:
     def active(self) -> bool:
         return bool(self.hooks)
 
-    def finish(self) -> None:
-        """Choose each layer's mask (top-k accumulated score) and freeze the weights again."""
+    def finish(self, reduce: Any = None) -> None:
+        """Choose each layer's mask (top-k accumulated score) and freeze the weights again.
+
+        ``reduce(acc)`` sums the scores over training processes first, so every process picks the same mask.
+        """
         for h in self.hooks:
             h.remove()
         self.hooks = []
+        if reduce is not None:
+            reduce(self.acc)
         for name, layer in self.layers.items():
             if name in self.acc:
                 layer.weight.requires_grad_(False)

@@ -6,8 +6,10 @@ length-bucketed batches (no compute on padding), RAFT re-sampling per epoch, exa
 kill, and RoSA's mask warm-up. The recipe reads top to bottom as named steps; what differs between
 LoRA, RoSA and full fine-tuning lives in :mod:`panza.train.methods`, memory tricks in
 :mod:`panza.train.memory`, the loss in :mod:`panza.train.loss`, examples in :mod:`panza.train.data`
-and run state in :mod:`panza.train.runs`. Progress and logs go to stderr; the last line on stdout is
-the run directory (a stable contract for scripts).
+and run state in :mod:`panza.train.runs`; weight precision and the memory estimate in
+:mod:`panza.train.precision`, several processes (torchrun / accelerate launch: DDP, FSDP) in
+:mod:`panza.train.distributed`. Progress and logs go to stderr; the last line on stdout is the run
+directory (a stable contract for scripts; under several processes only rank 0 prints it).
 """
 
 from __future__ import annotations
@@ -27,10 +29,10 @@ from typing import Any
 from panza.errors import PanzaError
 from panza.jsonl import atomic_open
 from panza.models.checkpoint import METRICS, RUN_CONFIG
-from panza.train import loss, memory, runs
+from panza.train import distributed, loss, memory, precision, runs
 from panza.train.data import Prepared, collate, epoch_examples, epoch_steps, prepare_examples
 from panza.train.health import DivergenceCheck, WeightCheck, weight_norm
-from panza.train.methods import method_for
+from panza.train.methods import RosaMethod, method_for
 from panza.train.options import from_config
 
 log = logging.getLogger(__name__)
@@ -42,8 +44,12 @@ OOM_FIX = ("lower finetuning.batch_size (raise finetuning.gradient_accumulation 
 
 def main(cfg: Any) -> int:
     """CLI entry: train, then print the run directory as the last line of stdout."""
-    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
-    print(train(cfg), flush=True)
+    world = distributed.from_env()
+    logging.basicConfig(level=logging.INFO if world.main else logging.ERROR, format="%(message)s",
+                        stream=sys.stderr)
+    run_dir = train(cfg)
+    if world.main:
+        print(run_dir, flush=True)
     return 0
 
 
@@ -66,30 +72,42 @@ class Recipe:
 
     def run(self) -> Path:
         self.setup_device()
-        self.setup_data()
-        self.setup_run_dir()
-        self.setup_model()
-        self.setup_optimizer()
-        self.restore()
-        self.start_report()
-        self.train_loop()
-        return self.finish()
+        try:
+            self.setup_data()
+            self.check_memory()
+            self.setup_run_dir()
+            self.setup_model()
+            self.setup_optimizer()
+            self.restore()
+            self.start_report()
+            self.train_loop()
+            return self.finish()
+        finally:
+            distributed.shutdown(self.world)
 
     # ---- setup ----------------------------------------------------------------------------------------
     def setup_device(self) -> None:
         import torch
 
         opts = self.opts
-        self.threads = opts.num_cpu_threads or memory.physical_cores()
+        self.world = distributed.from_env()
+        cuda = torch.cuda.is_available()
+        # several processes on one machine share its cores
+        self.threads = opts.num_cpu_threads or max(1, memory.physical_cores() // self.world.local_size)
         torch.set_num_threads(self.threads)
-        self.device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-        self.precision = opts.precision if opts.precision != "auto" else (
-            "bf16" if self.device.type == "cuda" else "fp32")
-        if self.precision == "bf16":
-            self.autocast: Any = lambda: torch.autocast(self.device.type, dtype=torch.bfloat16)
+        self.device = torch.device(f"cuda:{self.world.local_rank}" if cuda else "cpu")
+        self.plan = precision.plan(opts.precision, opts.method, cuda, cuda and torch.cuda.is_bf16_supported())
+        self.precision = self.plan.name
+        if self.plan.compute_dtype != "fp32":
+            dt = self.plan.torch_compute_dtype
+            self.autocast: Any = lambda: torch.autocast(self.device.type, dtype=dt)
         else:
             self.autocast = contextlib.nullcontext
+        self.scaler = torch.amp.GradScaler("cuda") if self.plan.grad_scaler else None
         self.method.check(self.device)
+        self.engine: Any = None  # several processes: the DDP/FSDP module the loss goes through
+        self.sharded = self.world.active and opts.method == "full"
+        distributed.init(self.world, cuda)
 
     def setup_data(self) -> None:
         from panza.config import cache_dir
@@ -110,16 +128,29 @@ class Recipe:
         self.warmup = min(self.opts.warmup_steps(self.total_steps), self.total_steps)
 
     def setup_run_dir(self) -> None:
-        """A new run directory, or the unfinished identical run to resume (unless told otherwise)."""
-        from omegaconf import OmegaConf
+        """A new run directory, or the unfinished identical run to resume (unless told otherwise).
 
-        from panza.config import to_dict, username
+        Several processes: rank 0 chooses and writes it, the others are told where it is.
+        """
+        from panza.config import username
 
         opts = self.opts
         root = Path(str(self.cfg.get("checkpoint_dir") or "checkpoints")).expanduser()
         name = runs.run_name(username(self.cfg), self.model_name, opts.method, opts.lr, str(opts.duration),
                              opts.seed)
         self.signature = runs.signature(self.cfg, opts, self.model_path, self.train_path)
+        if self.world.main:
+            self._make_run_dir(root, name)
+        if self.world.active:
+            self.run_dir, self.resuming = distributed.broadcast(
+                (self.run_dir, self.resuming) if self.world.main else None)
+
+    def _make_run_dir(self, root: Path, name: str) -> None:
+        from omegaconf import OmegaConf
+
+        from panza.config import to_dict
+
+        opts = self.opts
         run_dir: Path | None = None
         if opts.resume == "auto":
             run_dir = runs.find_resumable(root, name, self.signature)
@@ -133,35 +164,56 @@ class Recipe:
         with atomic_open(self.run_dir / RUN_CONFIG) as fh:  # 0600: it holds the user's addresses
             fh.write(OmegaConf.to_yaml(OmegaConf.create(to_dict(self.cfg))))
 
+    def check_memory(self) -> None:
+        """The memory estimate, from the model's config alone: a run that cannot fit stops here, before
+        a run directory is made and minutes are spent loading."""
+        opts = self.opts
+        self.estimate = precision.estimate(
+            precision.model_shapes(self.model_path), opts, self.plan, cuda=self.device.type == "cuda",
+            checkpointing=memory.use_checkpointing(opts, self.device), world_size=self.world.size,
+            sharded=self.sharded)
+        have, where = precision.available_bytes(self.device)
+        log.info("%s", precision.check_fits(self.estimate, opts, self.plan, have, where, self.world.size))
+
     def setup_model(self) -> None:
-        """The base model (fp32; 4-bit on a GPU when asked) with the method's trainable parts."""
+        """The base model in the planned precision with the method's trainable parts (fp32)."""
         import torch
 
         from panza.models.loading import load_causal_lm
         from panza.train.swiglu import lean_mlps
 
-        torch.manual_seed(self.opts.seed)
-        random.seed(self.opts.seed)
-        four_bit = self.opts.precision == "4bit"
-        model = load_causal_lm(self.model_path, dtype=torch.float32, load_in_4bit=four_bit,
-                               device_map={"": self.device.index or 0} if four_bit else None)
-        if not four_bit:
+        opts, plan = self.opts, self.plan
+        torch.manual_seed(opts.seed)
+        random.seed(opts.seed)
+        model = load_causal_lm(self.model_path, dtype=plan.torch_base_dtype, load_in_4bit=plan.four_bit,
+                               device_map={"": self.device.index or 0} if plan.four_bit else None)
+        if not plan.four_bit:
             model.to(self.device)
         model.config.use_cache = False
-        memory.enable_checkpointing(model, self.opts, self.device)
+        memory.enable_checkpointing(model, opts, self.device)
         lean_mlps(model)
         self.model = self.method.wrap(model)
+        for p in self.model.parameters():  # adapters are trained in fp32 over a bf16/fp16/4-bit base
+            if p.requires_grad and p.is_floating_point() and p.dtype != torch.float32:
+                p.data = p.data.float()
         self.model.train()
 
     def setup_optimizer(self) -> None:
         import torch
 
         opts = self.opts
+        if self.sharded:  # FSDP shards the weights first: the optimizer steps the shards
+            self.engine = distributed.fsdp(self.model)
         self.groups = self.method.param_groups(self.model)
+        if self.world.active and not self.sharded:  # DDP registers what requires a gradient now
+            self.engine = distributed.ddp(self.model, self.device, unused=isinstance(self.method, RosaMethod))
+            if isinstance(self.method, RosaMethod):
+                self.method.reduce_scores = distributed.all_sum_tensors
         self.trainable = [p for g in self.groups for p in g["params"]]
         self.optimizer = torch.optim.AdamW(self.groups, betas=opts.betas, eps=opts.eps,
                                            weight_decay=opts.weight_decay)
-        memory.preallocate_training_state(self.groups, self.optimizer)
+        if not self.sharded:
+            memory.preallocate_training_state(self.groups, self.optimizer)
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer,
                                                            loss.lr_lambda(self.total_steps, self.warmup))
 
@@ -192,9 +244,10 @@ class Recipe:
             "total_steps": self.total_steps, "warmup_steps": self.warmup, "trainable_params": n_trainable,
             "data": data.stats.as_dict(), "test_data": data.test_stats.as_dict(), "options": asdict(opts),
             "resume_saves": 0, "gradient_checkpointing": memory.use_checkpointing(opts, self.device),
+            "world_size": self.world.size, "memory_estimate_mb": round(self.estimate.total / 2**20),
             **self.method.metrics(),
         }
-        runs.write_json(self.run_dir / METRICS, self.metrics)
+        self._write_metrics()
         s = data.stats
         log.info("%s: %d examples (%d records; %d bad, %d too long, context cut: %d RAG, %d thread, %d preamble), "
                  "%d steps of %d x %d, %d trainable parameters, %d threads, %s %s", opts.method, len(data.plain),
@@ -210,7 +263,8 @@ class Recipe:
 
         prog = self.prog
         self.bar = tqdm(total=self.total_steps, initial=prog.global_step, desc=f"train {self.opts.method}",
-                        file=sys.stderr, dynamic_ncols=True, mininterval=0.5, unit="step")
+                        file=sys.stderr, dynamic_ncols=True, mininterval=0.5, unit="step",
+                        disable=not self.world.main)
         self.last_save = time.monotonic()
         self.started_here = 0
         self.rng_at_step = torch.get_rng_state()
@@ -228,9 +282,12 @@ class Recipe:
         except KeyboardInterrupt:
             self.bar.close()
             self.optimizer.zero_grad(set_to_none=True)
-            self.save_resume_state(self.rng_at_step)
+            if not self.world.main:
+                raise
+            if not self.sharded:  # FSDP: no resume state (it would need every rank's shard)
+                self.save_resume_state(self.rng_at_step)
             self.metrics.update(status="interrupted", global_step=prog.global_step)
-            runs.write_json(self.run_dir / METRICS, self.metrics)
+            self._write_metrics()
             print(f"panza train: stopped at step {prog.global_step}/{self.total_steps}; saved {self.run_dir}; run "
                   "the same command again to resume", file=sys.stderr)
             raise
@@ -251,11 +308,18 @@ class Recipe:
         import torch
 
         opts, prog, c = self.opts, self.prog, self.counts
-        n_tgt = sum(e.n_target for mb in passes for e in mb)
+        n_tgt = sum(e.n_target for mb in passes for e in mb)  # of the whole (global) step
+        ntok = sum(len(e.input_ids) for mb in passes for e in mb)
         t0 = time.perf_counter()
         step_loss, step_tok = 0.0, 0
         long_ckpt = memory.checkpoint_long_passes(opts, self.device)
-        for mb in passes:
+        scale = 1.0 / max(n_tgt, 1)
+        mine = passes
+        if self.world.active:  # this rank's share; DDP averages over ranks, so scale the sum back up
+            mine, idle = distributed.shard_step(passes, self.world, lambda e: len(e.input_ids),
+                                                opts.micro_batch_tokens)
+            scale = 0.0 if idle else self.world.size / max(n_tgt, 1)
+        for i, mb in enumerate(mine):
             c["passes"] += 1
             ids, labels = collate(mb, self.tokenizer.pad_token_id)
             if long_ckpt:
@@ -264,22 +328,42 @@ class Recipe:
                 c["checkpointed"] += over
             c["padded"] += ids.numel()
             c["real"] += sum(len(e.input_ids) for e in mb)
-            with self.autocast():
-                ls, k = loss.loss_sum(self.model, ids.to(self.device), labels.to(self.device))
-            (ls / max(n_tgt, 1)).backward()
-            step_loss += float(ls.detach())
-            step_tok += k
+            sync = self.engine is None or self.sharded or i == len(mine) - 1 or not hasattr(self.engine, "no_sync")
+            with contextlib.nullcontext() if sync else self.engine.no_sync():
+                with self.autocast():
+                    if self.engine is not None:
+                        ls, k = self.engine(ids.to(self.device), labels.to(self.device))
+                        k = int(k)
+                    else:
+                        ls, k = loss.loss_sum(self.model, ids.to(self.device), labels.to(self.device))
+                obj = ls * scale
+                (self.scaler.scale(obj) if self.scaler is not None else obj).backward()
+            if scale:
+                step_loss += float(ls.detach())
+                step_tok += k
+        if self.world.active:  # the step's loss over every rank's examples
+            step_loss, tot = distributed.all_sum([step_loss, float(step_tok)], self.device)
+            step_tok = int(tot)
+        if self.scaler is not None:
+            self.scaler.unscale_(self.optimizer)
         grad_norm = None
         if opts.max_grad_norm > 0:
-            grad_norm = float(torch.nn.utils.clip_grad_norm_(self.trainable, opts.max_grad_norm))
+            gn = torch.nn.utils.clip_grad_norm_(self.trainable, opts.max_grad_norm)
+            grad_norm = float(gn.full_tensor() if hasattr(gn, "full_tensor") else gn)
         why = self.health.observe(step_loss / max(step_tok, 1), grad_norm)
         if why is not None:
             self.fail(f"training diverged at step {prog.global_step + 1}: {why}; lower finetuning.lr (now "
                       f"{opts.lr:g}) or raise finetuning.warmup")
-        if self.weights_health.start is None:  # the norm before the first update is the yardstick
+        # the adapter's weight norm (FSDP shards it across ranks: each rank would judge its own shard)
+        check_weights = not self.sharded
+        if check_weights and self.weights_health.start is None:  # the norm before the first update
             self.weights_health.observe(weight_norm(self.trainable))
-        self.optimizer.step()
-        why = self.weights_health.observe(weight_norm(self.trainable))
+        if self.scaler is not None:
+            self.scaler.step(self.optimizer)
+            self.scaler.update()
+        else:
+            self.optimizer.step()
+        why = self.weights_health.observe(weight_norm(self.trainable)) if check_weights else None
         if why is not None:
             self.fail(f"training diverged at step {prog.global_step + 1}: {why}; lower finetuning.lr (now "
                       f"{opts.lr:g}) or raise finetuning.warmup")
@@ -291,7 +375,6 @@ class Recipe:
         prog.step_in_epoch += 1
         self.started_here += 1
         prog.train_seconds += dt
-        ntok = sum(len(e.input_ids) for mb in passes for e in mb)
         prog.tokens += ntok
         prog.target_tokens += step_tok
         step_mean = step_loss / max(step_tok, 1)
@@ -302,6 +385,9 @@ class Recipe:
                              "peak_rss_mb": round(memory.peak_rss_mb())})
         if self.method.after_step(prog.global_step):
             prog.mask_chosen = True
+            if self.engine is not None and not self.sharded:  # RoSA's values changed size: new DDP buckets
+                distributed.release_ddp(self, "engine")  # the old reducer must be gone first
+                self.engine = distributed.ddp(self.model, self.device)
         self.bar.update(1)
         self.bar.set_postfix(loss=f"{step_mean:.3f}", ppl=f"{math.exp(min(step_mean, 50)):.2f}",
                              tok_s=f"{prog.tokens / max(prog.train_seconds, 1e-9):.0f}", refresh=False)
@@ -329,8 +415,9 @@ class Recipe:
                      math.exp(ep_loss), opts.stop_at_ppl, prog.epoch)
 
     def evaluate(self) -> tuple[float, float]:
+        fwd = self.engine.module if self.engine is not None and not self.sharded else self.engine
         return loss.evaluate(self.model, self.data.test, self.opts.eval_batch_size, self.tokenizer.pad_token_id,
-                             self.device, self.autocast)
+                             self.device, self.autocast, forward=fwd)
 
     # ---- saving ---------------------------------------------------------------------------------------
     def fail(self, message: str) -> None:
@@ -338,15 +425,16 @@ class Recipe:
         self.bar.close()
         self.metrics.update(status="failed", error=message, global_step=self.prog.global_step,
                             history=self.prog.history)
-        runs.write_json(self.run_dir / METRICS, self.metrics)
-        runs.remove_resume(self.run_dir)
+        self._write_metrics()
+        if self.world.main:
+            runs.remove_resume(self.run_dir)
         raise PanzaError(f"{message}; the run is kept as failed in {self.run_dir}")
 
     def maybe_save(self) -> None:
         opts, prog = self.opts, self.prog
         due = (opts.save_every_steps and prog.global_step % opts.save_every_steps == 0) or (
             opts.save_every_s and time.monotonic() - self.last_save >= opts.save_every_s)
-        if due and prog.global_step < self.total_steps:
+        if due and prog.global_step < self.total_steps and self.world.main and not self.sharded:
             import torch
 
             self.save_resume_state(torch.get_rng_state())
@@ -368,7 +456,12 @@ class Recipe:
         test_loss, test_ppl = self.evaluate()
         if self.data.test:
             prog.evals.append({"step": prog.global_step, "epoch": prog.epoch, "loss": test_loss, "ppl": test_ppl})
-        self.method.save(self.model, self.run_dir, self.model_path)
+        if self.sharded:  # gather the shards (every rank takes part), rank 0 writes the whole model
+            self._save_sharded()
+        elif self.world.main:
+            self.method.save(self.model, self.run_dir, self.model_path)
+        if not self.world.main:
+            return self.run_dir
         self.tokenizer.save_pretrained(str(self.run_dir))
         runs.plot_losses(prog, self.run_dir / "loss_curve.png", self.opts.method)
         tok_s = prog.tokens / max(prog.train_seconds, 1e-9)
@@ -384,13 +477,33 @@ class Recipe:
             peak_rss_mb=memory.peak_rss_mb(), evals=prog.evals, history=prog.history,
         )
         if self.device.type == "cuda":
-            m["peak_gpu_mb"] = torch.cuda.max_memory_allocated() / 2**20
-        runs.write_json(self.run_dir / METRICS, m)
+            m["peak_gpu_mb"] = torch.cuda.max_memory_allocated(self.device) / 2**20
+        self._write_metrics()
         runs.remove_resume(self.run_dir)
         log.info("done: %d steps, train ppl %s, test ppl %s, %.0f tokens/s, peak RSS %.0f MiB -> %s",
                  prog.global_step, _fmt(m["train_ppl"]), _fmt(m["test_ppl"]), tok_s, memory.peak_rss_mb(),
                  self.run_dir)
         return self.run_dir
+
+
+    def _save_sharded(self) -> None:
+        """FSDP: the full state gathered to rank 0's CPU, written as a plain Hugging Face model."""
+        import torch
+        from transformers import AutoConfig, AutoModelForCausalLM
+
+        state = distributed.full_state_dict(self.engine)
+        if not self.world.main:
+            return
+        state = {k.removeprefix("inner."): v for k, v in state.items()}
+        with torch.device("meta"):
+            plain = AutoModelForCausalLM.from_config(AutoConfig.from_pretrained(self.model_path))
+        plain.load_state_dict(state, strict=False, assign=True)
+        plain.tie_weights()
+        self.method.save(plain, self.run_dir, self.model_path)
+
+    def _write_metrics(self) -> None:
+        if self.world.main:
+            runs.write_json(self.run_dir / METRICS, self.metrics)
 
 
 def _fmt(x: float | None) -> str:

@@ -1,0 +1,137 @@
+"""Training precision choices and the memory estimate (arithmetic on real architectures, a measured peak).
+
+No GPU here: the GPU branches of :func:`panza.train.precision.plan` are pure functions of
+(precision, method, cuda, bf16 support), called with those facts; the loading they choose is run by
+``bench/gpu_train.py`` on a GPU machine.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from panza.errors import PanzaError  # noqa: E402
+from panza.train import precision as P  # noqa: E402
+from test_train_support import tiny_model_dir, train_cfg, write_data  # noqa: E402
+
+GIB = 2**30
+
+
+def test_auto_is_fp32_on_cpu_and_a_bf16_base_on_a_gpu_with_fp32_master_weights_for_full() -> None:
+    assert P.plan("auto", "lora", cuda=False, bf16_ok=False) == P.Plan("fp32", "fp32", "fp32", False, False)
+    assert P.plan("auto", "lora", cuda=True, bf16_ok=True) == P.Plan("bf16", "bf16", "bf16", False, False)
+    assert P.plan("auto", "rosa", cuda=True, bf16_ok=True).base_dtype == "bf16"
+    full = P.plan("auto", "full", cuda=True, bf16_ok=True)
+    assert (full.base_dtype, full.compute_dtype) == ("fp32", "bf16")  # AdamW needs fp32 weights
+    old_gpu = P.plan("auto", "lora", cuda=True, bf16_ok=False)  # e.g. a V100 / T4: fp16 with loss scaling
+    assert (old_gpu.name, old_gpu.base_dtype, old_gpu.grad_scaler) == ("fp16", "fp16", True)
+    assert P.plan("bf16", "lora", cuda=True, bf16_ok=False).name == "fp16"
+    assert P.plan("bf16", "lora", cuda=False, bf16_ok=False).base_dtype == "bf16"  # CPUs do bf16
+
+
+@pytest.mark.parametrize("prec,method,cuda,msg", [
+    ("fp16", "lora", False, "fp16 needs a CUDA GPU"),
+    ("4bit", "lora", False, "4bit needs a CUDA GPU"),
+    ("4bit", "full", True, "use finetuning=lora"),
+    ("4bit", "rosa", True, "QRoSA"),
+])
+def test_impossible_precisions_are_one_line_errors(prec: str, method: str, cuda: bool, msg: str) -> None:
+    with pytest.raises(PanzaError, match=msg) as e:
+        P.plan(prec, method, cuda=cuda, bf16_ok=True)
+    assert "\n" not in str(e.value)
+
+
+def test_4bit_without_bitsandbytes_says_how_to_get_it() -> None:
+    import importlib.util
+
+    if importlib.util.find_spec("bitsandbytes") is not None:
+        pytest.skip("bitsandbytes is installed here")
+    with pytest.raises(PanzaError, match="pip install bitsandbytes"):
+        P.plan("4bit", "lora", cuda=True, bf16_ok=True)
+    from panza.models.loading import load_causal_lm
+
+    with pytest.raises(PanzaError, match="pip install bitsandbytes"):  # and the loader, before any download
+        load_causal_lm("any/model", load_in_4bit=True)
+
+
+def _opts(method: str, *extra: str, tmp: Path, tiny: Path):
+    from panza.train.options import from_config
+
+    return from_config(train_cfg(tiny, tmp, tmp / "ck", method, *extra))
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tiny_model_dir(str(tmp_path_factory.getbasetemp()))
+
+
+@pytest.fixture(scope="module")
+def llama8b() -> P.Shapes:
+    from transformers import AutoModelForCausalLM
+
+    with torch.device("meta"):
+        return P.shapes_of(AutoModelForCausalLM.from_config(P.llama3_8b_config()))
+
+
+def test_llama3_8b_estimates_match_its_known_size_and_refuse_with_the_fix(llama8b, tiny, tmp_path) -> None:
+    assert 8.02e9 < llama8b.params < 8.04e9  # Llama-3-8B has 8.03 B parameters
+    lora = _opts("lora", "finetuning.max_seq_len=1024", "finetuning.micro_batch_tokens=1024", tmp=tmp_path,
+                 tiny=tiny)
+    bf16 = P.Plan("bf16", "bf16", "bf16", False, False)
+    est = P.estimate(llama8b, lora, bf16, cuda=True, checkpointing=True)
+    assert 14.9 * GIB < est.weights < 15.0 * GIB  # 2 bytes per weight
+    assert est.trainable < 0.5 * GIB  # r=8 on every linear layer: ~21 M parameters x 16 bytes
+    assert 16 * GIB < est.total < 19 * GIB
+    with pytest.raises(PanzaError) as e:
+        P.check_fits(est, lora, bf16, 16 * GIB, "this GPU has")
+    assert str(e.value).startswith("lora in bf16 needs ~") and "this GPU has 16: try finetuning.precision=4bit" \
+        in str(e.value)
+    q = P.Plan("4bit", "bf16", "bf16", True, False)
+    est4 = P.estimate(llama8b, lora, q, cuda=True, checkpointing=True)
+    assert 7 * GIB < est4.weights < 8 * GIB  # NF4 linears (3.5 GiB) + fp32 embeddings and head (2 x 2 GiB)
+    assert "memory estimate" in P.check_fits(est4, lora, q, 16 * GIB, "this GPU has")
+    full = _opts("full", "finetuning.max_seq_len=1024", tmp=tmp_path, tiny=tiny)
+    fp = P.plan("bf16", "full", cuda=True, bf16_ok=True)
+    one = P.estimate(llama8b, full, fp, cuda=True, checkpointing=True)
+    assert one.total > 130 * GIB  # 16 bytes per parameter + a bf16 copy: no single GPU
+    eight = P.estimate(llama8b, full, fp, cuda=True, checkpointing=True, world_size=8, sharded=True)
+    assert eight.weights + eight.trainable == pytest.approx((one.weights + one.trainable) / 8)
+    with pytest.raises(PanzaError, match="FSDP shards full fine-tuning"):
+        P.check_fits(one, full, fp, 80 * GIB, "this GPU has")
+
+
+def test_estimate_of_a_cpu_run_is_at_or_above_its_measured_peak(tiny: Path, tmp_path: Path) -> None:
+    """A real `panza train` process on the tiny model: metrics.json holds the estimate and the peak RSS."""
+    data = write_data(tmp_path / "data", n_train=8)
+    r = subprocess.run([sys.executable, "-m", "panza", "train", "--data", str(data), "finetuning=lora",
+                        f"model={tiny}", f"checkpoint_dir={tmp_path / 'ck'}", "finetuning.max_duration=2ba",
+                        "finetuning.num_cpu_threads=1", "finetuning.max_seq_len=256", "user.username=t"],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "memory estimate per process: ~" in r.stderr  # printed before loading
+    m = json.loads((Path(r.stdout.strip().splitlines()[-1]) / "metrics.json").read_text())
+    assert 1.0 <= m["memory_estimate_mb"] / m["peak_rss_mb"] <= 1.6, m
+
+
+def test_bf16_on_cpu_loads_the_base_in_bf16_and_trains_an_fp32_adapter(tiny: Path, tmp_path: Path) -> None:
+    """The LoRA/RoSA path a GPU takes by default, run on this CPU (which computes bf16 too)."""
+    from safetensors.torch import load_file
+
+    from panza.train.trainer import Recipe
+
+    data = write_data(tmp_path / "data", n_train=8)
+    recipe = Recipe(train_cfg(tiny, data, tmp_path / "ck", "lora", "finetuning.precision=bf16",
+                              "finetuning.max_duration=2ba", "finetuning.resume=false"))
+    run = recipe.run()
+    frozen = {p.dtype for p in recipe.model.parameters() if not p.requires_grad}
+    trained = {p.dtype for p in recipe.model.parameters() if p.requires_grad}
+    assert frozen == {torch.bfloat16} and trained == {torch.float32}
+    m = json.loads((run / "metrics.json").read_text())
+    assert m["precision"] == "bf16" and m["world_size"] == 1 and m["status"] == "done"
+    assert {t.dtype for t in load_file(run / "adapter_model.safetensors").values()} == {torch.float32}
