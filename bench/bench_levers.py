@@ -15,7 +15,7 @@ On ../shared/data/panza-david.jsonl, split 80/20 as `panza prepare --test-split 
 
 Every stage is cached in --workdir (keyed by its settings), so a re-run only redoes what changed.
 
-    python -m bench levers -- [--limit 33] [--max-new-tokens 160] [--best-of 3] [--show 3]
+    python -m bench levers -- [--limit 33] [--drafts 16] [--max-new-tokens 160] [--best-of 3] [--show 3]
 """
 
 from __future__ import annotations
@@ -121,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="bench_levers", description=__doc__.split("\n")[0])
     p.add_argument("--workdir", default=str(ROOT / "bench" / "out" / "levers"))
     p.add_argument("--limit", type=int, default=33, help="test emails used (default: all 33)")
+    p.add_argument("--drafts", type=int, default=None, help="draft only the first N test instructions (default: all)")
     p.add_argument("--max-new-tokens", type=int, default=160)
     p.add_argument("--best-of", type=int, default=3)
     p.add_argument("--retries", type=int, default=2)
@@ -158,8 +159,13 @@ def main(argv: list[str] | None = None) -> int:
     ins: dict[str, list[str]] = {}
     rows = []
     for name, (prompt, append) in pb.items():
-        key = [text(prompt), append, [r["email"] for r in test]]
-        ins[name] = cached(work, "playback", key, lambda p=prompt, a=append: playback(llm(), test, p, a))
+        if append:  # what playback does after the model (and its cache): the same model outputs, plus facts
+            from panza.playback import instructions as T
+
+            ins[name] = [T.with_facts(i, T.instruction_facts(r)) for i, r in zip(ins["facts in prompt"], test, strict=True)]
+        else:
+            key = [text(prompt), append, [r["email"] for r in test]]
+            ins[name] = cached(work, "playback", key, lambda p=prompt, a=append: playback(llm(), test, p, a))
         rows.append({"playback": name, **instruction_scores(test, ins[name])})
     print(f"\ninstructions of the {len(test)} test emails (embedded model, llama.cpp)")
     print("| playback | key-fact recall | email-fact recall | words (mean) | words (max) |\n|---|---|---|---|---|")
@@ -172,7 +178,8 @@ def main(argv: list[str] | None = None) -> int:
         others = style.load_other_authors([str(OTHERS)], limit=2000)
         context.attribution = style.fit_attribution([r["email"] for r in train], others, seed=0)
     old_sys, new_sys = text(BASELINES / "system_preamble_v0.txt"), text(CONFIGS / "preambles" / "system_preamble.txt")
-    old_ins, new_ins = ins["v0 prompt (before)"], ins["facts in prompt + appended"]
+    dtest = test[: args.drafts]
+    old_ins, new_ins = ins["v0 prompt (before)"][: len(dtest)], ins["facts in prompt + appended"][: len(dtest)]
     systems = {
         "baseline: v0 system prompt, v0 instructions, greedy": (old_sys, old_ins, 1, 0),
         "new system prompt": (new_sys, old_ins, 1, 0),
@@ -185,21 +192,21 @@ def main(argv: list[str] | None = None) -> int:
         key = [system, instr, n, retries, args.max_new_tokens]
         texts[name] = cached(work, "drafts", key, lambda s=system, i=instr, n=n, k=retries:
                              drafts(llm(), i, s, n, k, args.max_new_tokens))
-        table.append(score(name, test, instr, texts[name], context))
+        table.append(score(name, dtest, instr, texts[name], context))
     floor = template_drafts(new_ins, [r["email"] for r in train])
-    table.append(score("floor: greeting + closing template", test, new_ins, floor, context))
+    table.append(score("floor: greeting + closing template", dtest, new_ins, floor, context))
 
     def f(v: Any, fmt: str = ".2f") -> str:
         return "–" if v is None else format(v, fmt)
 
-    print(f"\nbase model drafts of the {len(test)} test instructions (llama.cpp, max_new_tokens {args.max_new_tokens})")
+    print(f"\nbase model drafts of the first {len(dtest)} test instructions (llama.cpp, max_new_tokens {args.max_new_tokens})")
     print("| system | facts carried | failed | ROUGE-L | BLEU | length ratio | attributed |\n|---|---|---|---|---|---|---|")
     for r in table:
         fails = ", ".join(f"{k} {v}" for k, v in sorted(r["failures"].items()))
         print(f"| {r['system']} | {f(r['facts'])} | {f(r['failed'])}{f' ({fails})' if fails else ''} | "
               f"{f(r['ROUGE-L'], '.3f')} | {f(r['BLEU'], '.1f')} | {f(r['length'])} | {f(r['attributed'])} |")
     names = list(texts)
-    for j in range(min(args.show, len(test))):
+    for j in range(min(args.show, len(dtest))):
         print(f"\n### test email {j + 1}\n**real**: {test[j]['email']!r}")
         print(f"**v0 instruction**: {old_ins[j]}\n**new instruction**: {new_ins[j]}")
         print(f"**baseline draft**: {texts[names[0]][j]!r}\n**default draft**: {texts[names[-1]][j]!r}")
