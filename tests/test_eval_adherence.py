@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from panza.evaluate.adherence import adherence_scores, aggregate, extract_facts, fact_recall, failure
+from panza.write.adherence import adherence_scores, aggregate, extract_facts, fact_recall, failure
 
 INSTR = (
     'Reply to Anna to confirm the meeting on Friday at 3pm in Zurich about the $500 budget, '

@@ -88,7 +88,7 @@ def test_load_default_preambles_and_warn_once_about_change_me(caplog: pytest.Log
     with caplog.at_level(logging.WARNING, logger="panza"):
         pre = load_preambles(_user_cfg())
         load_preambles(_user_cfg())
-    assert pre.system.startswith("You are Panza")
+    assert pre.system.startswith("You are a helpful assistant that writes emails")
     assert "{rag_context}" in pre.rag and "{threading_context}" in pre.thread
     warnings = [r for r in caplog.records if "CHANGE ME" in r.getMessage()]
     assert len(warnings) == 1

@@ -250,6 +250,8 @@ def main(cfg: DictConfig) -> int:
                 "repetition_penalty",
                 "retry_temperatures",
                 "seed",
+                "append_facts",
+                "max_facts",
             )
         },
     )

@@ -106,6 +106,9 @@ def model_identity(cfg: DictConfig, system: System) -> str:
         "rag_k": w.rag.get("k"),
         "thread": OmegaConf.to_container(w.thread, resolve=True),
         "use_thread": cfg.eval.get("use_thread", True),
+        "best_of": w.get("best_of"),
+        "retries": w.get("retries"),
+        "candidates": OmegaConf.to_container(w.candidates, resolve=True) if w.get("candidates") else None,
     }
     for k in ("n_threads", "n_gpu_layers", "verbose", "device"):  # how fast, not what is written
         ident["llm"].pop(k, None)  # type: ignore[union-attr]

@@ -22,8 +22,9 @@ from dataclasses import dataclass, field
 from statistics import mean
 from typing import Any
 
-from panza.evaluate import adherence, metrics, style
+from panza.evaluate import metrics, style
 from panza.evaluate.mauve import mauve_from_features
+from panza.write import adherence
 
 Embed = Callable[[list[str]], Any]
 

@@ -5,6 +5,8 @@ summarizer model completes the opening ("Reply to Anna to …"), and the result 
 output is retried with sampling (higher temperature, new seed); if that fails too, a deterministic
 instruction is built from subject, recipient and key facts and flagged ``summary_source=fallback``.
 Results go to an append-only cache flushed after every batch, so an interrupted run loses nothing.
+Facts of the email the instruction left out are then appended ("Mention 15th, 16th and Riga."),
+after the cache, so the setting can change without redoing any email.
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ class PlaybackSettings:
     repetition_penalty: float = 1.0
     retry_temperatures: tuple[float, ...] = (0.7, 1.0)
     seed: int = 42
+    append_facts: bool = True
+    max_facts: int = 6
 
     @classmethod
     def from_config(cls, cfg: Any) -> PlaybackSettings:
@@ -51,6 +55,8 @@ class PlaybackSettings:
             repetition_penalty=float(get("repetition_penalty", 1.0)),
             retry_temperatures=tuple(float(t) for t in (get("retry_temperatures", None) or (0.7, 1.0))),
             seed=int(get("seed", 42)),
+            append_facts=bool(get("append_facts", True)),
+            max_facts=max(0, int(get("max_facts", 6))),
         )
 
 
@@ -301,5 +307,12 @@ class Playback:
         for r, k in zip(records, keys, strict=True):
             e = done[k]
             self.stats.sources[e["summary_source"]] += 1
-            out.append({**r, "summary": e["summary"], "summary_source": e["summary_source"]})
+            out.append({**r, "summary": self.finish(e["summary"], r), "summary_source": e["summary_source"]})
         return out
+
+    def finish(self, instruction: str, record: dict[str, Any]) -> str:
+        """The instruction as written to disk: with the email's missing facts when ``append_facts``."""
+        s = self.settings
+        if not s.append_facts or not s.max_facts:
+            return instruction
+        return T.with_facts(instruction, T.instruction_facts(record, s.max_facts), s.max_words)

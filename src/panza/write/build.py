@@ -37,6 +37,11 @@ def build_writer(cfg: DictConfig) -> PanzaWriter:
         thread_enabled=bool(thread_cfg.enabled),
         thread_max_emails=int(thread_cfg.max_emails),
         thread_max_chars=int(thread_cfg.max_chars),
+        best_of=max(1, int(w.best_of)),
+        retries=max(0, int(w.retries)),
+        temperature=float(w.candidates.temperature),
+        top_p=float(w.candidates.top_p),
+        seed=int(cfg.get("seed") or 0),
     )
     writer = PanzaWriter(llm, preambles, index, options)
     model = checkpoint.path if checkpoint else llm_cfg.get("model") or llm_cfg.get("model_path") or "embedded"

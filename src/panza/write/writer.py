@@ -2,6 +2,13 @@
 
 The one writer behind every interface: each gets the same prompt and the same cleaning
 (:mod:`panza.write.drafts`), whether it shows drafts as they stream or all at once.
+
+Drafts made all at once are also checked against their instruction (:mod:`panza.write.adherence`):
+with ``best_of`` > 1 the greedy draft competes with sampled ones and the draft that carries most of
+the instruction's facts wins (the greedy one on a tie); a draft that still refuses, echoes the
+instruction, loops or comes out empty is sampled again up to ``retries`` times. A small model's
+greedy draft drops facts and sometimes refuses; a few more tries at llama.cpp speed fix most of it.
+Streamed drafts are shown as they are written, so they are the greedy draft alone.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ from typing import Any, Protocol
 
 from panza.llm.base import LLM
 from panza.prompt import Preambles, build_messages
+from panza.write.adherence import draft_score, failure
 from panza.write.drafts import clean_draft, clean_stream
 
 log = logging.getLogger(__name__)
@@ -29,6 +37,11 @@ class WriterOptions:
     thread_enabled: bool = True
     thread_max_emails: int = 3
     thread_max_chars: int = 4000
+    best_of: int = 1  # drafts made per instruction (the greedy one + sampled ones); the best is kept
+    retries: int = 0  # sampled re-drafts of a draft that refuses, echoes, loops or is empty
+    temperature: float = 0.7  # for the sampled candidates and retries
+    top_p: float = 0.95
+    seed: int = 0  # candidate k is sampled with seed + k: the same instruction gives the same draft
 
 
 class PanzaWriter:
@@ -74,8 +87,41 @@ class PanzaWriter:
         """Drafts for many instructions at once; also returns the prompts used (for the output file)."""
         threads = threads or [None] * len(instructions)
         prompts = [self.messages(i, t) for i, t in zip(instructions, threads, strict=True)]
-        drafts = self.llm.generate(prompts, **sampling)
-        return [clean_draft(d) for d in drafts], prompts
+        drafts = [clean_draft(d) for d in self.llm.generate(prompts, **sampling)]
+        return self.choose(list(instructions), prompts, drafts, **sampling), prompts
+
+    def _sampled(self, prompts: list[list[dict[str, str]]], k: int, **sampling: Any) -> list[str]:
+        o = self.options
+        kw = {**sampling, "do_sample": True, "temperature": o.temperature, "top_p": o.top_p, "seed": o.seed + k}
+        return [clean_draft(d) for d in self.llm.generate(prompts, **kw)]
+
+    def choose(
+        self, instructions: list[str], prompts: list[list[dict[str, str]]], drafts: list[str], **sampling: Any
+    ) -> list[str]:
+        """The kept draft per instruction: the best of ``best_of`` candidates, retried while it fails."""
+        o = self.options
+        best = [(draft_score(i, d), d) for i, d in zip(instructions, drafts, strict=True)]
+        k = 0
+
+        def compete(idx: list[int]) -> None:
+            nonlocal k
+            k += 1
+            for j, d in zip(idx, self._sampled([prompts[j] for j in idx], k, **sampling), strict=True):
+                score = draft_score(instructions[j], d)
+                if score > best[j][0]:  # strictly better: a tie keeps the earlier (greedy) draft
+                    best[j] = (score, d)
+
+        for _ in range(max(0, o.best_of - 1)):
+            compete(list(range(len(drafts))))
+        for _ in range(max(0, o.retries)):
+            bad = [j for j, (_, d) in enumerate(best) if failure(instructions[j], d)]
+            if not bad:
+                break
+            compete(bad)
+        still = sum(1 for j, (_, d) in enumerate(best) if failure(instructions[j], d))
+        if still:
+            log.info("%d draft(s) still ignore their instruction after %d tries", still, k + 1)
+        return [d for _, d in best]
 
     def draft(self, instruction: str, thread: Sequence[str] | None = None, **sampling: Any) -> str:
         """One cleaned draft."""

@@ -1,6 +1,7 @@
 """Instruction adherence: does the draft say what the user asked?
 
-Two figures, both rule-based so they are cheap, deterministic and explainable on a laptop:
+Used twice: the writer ranks candidate drafts with it (``writer.best_of``) and retries a draft
+that fails it, and ``panza eval`` reports it. Two figures, both rule-based so they are cheap, deterministic and explainable on a laptop:
 
 * **fact recall**: the facts of the instruction (names, days, dates, times, amounts and numbers,
   places, links and addresses, quoted phrases) found in the draft, over the facts found in the
@@ -49,9 +50,15 @@ _NOT_NAMES = {
 REFUSALS = re.compile(
     r"\b(i'?m sorry,? but|i am sorry,? but|i (?:cannot|can't|can not|won't|am unable to|'m unable to) "
     r"(?:help|assist|write|comply|fulfil|do that|provide)|as an ai\b|as a language model|"
-    r"i do not have (?:access|the ability)|i don't have (?:access|the ability))",
+    r"i do not have (?:access|the ability)|i don't have (?:access|the ability)|"
+    # SmolLM2's own: "I'm sorry for the misunderstanding, but as a writing assistant, I'm not equipped …"
+    r"as an? (?:writing|text-based|ai|virtual|digital) (?:assistant|ai|model)|"
+    r"i'?m (?:not|un) ?(?:equipped|capable|able) to|i am (?:not )?(?:equipped|capable) to|"
+    r"i'?m sorry for (?:the|any) (?:misunderstanding|confusion))",
     re.IGNORECASE,
 )
+# A template gap instead of the user's own words: "[Your Name]", "[Recipient's Name]".
+PLACEHOLDER = re.compile(r"\[(?:your|recipient|user|insert|name|sender)[^\]\n]{0,30}\]", re.IGNORECASE)
 
 _URL = re.compile(r"\b(?:https?://|www\.)\S+|\b[\w.+-]+@[\w-]+\.[\w.-]+", re.IGNORECASE)
 _QUOTED = re.compile(r"[\"“”]([^\"“”]{3,120})[\"“”]")
@@ -289,3 +296,13 @@ def aggregate(records: Iterable[dict[str, Any]]) -> dict[str, Any]:
         "failures": kinds,
     }
 
+
+
+def draft_score(instruction: str, draft: str) -> float:
+    """How well ``draft`` does what ``instruction`` asks, for ranking candidates: fact recall
+    (1.0 when the instruction has no facts), minus 2 for a failure (empty, refusal, echo, loop)
+    and 0.25 per template gap ("[Your Name]") the user would have to fill in."""
+    if failure(instruction, draft):
+        return -2.0
+    carried, total = fact_recall(instruction, draft)
+    return (carried / total if total else 1.0) - 0.25 * len(PLACEHOLDER.findall(draft))

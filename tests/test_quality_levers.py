@@ -1,0 +1,143 @@
+"""Issue #12's levers: instructions that state the email's facts, refusals caught, best-of-n drafts.
+
+The playback helpers are pure text functions; the writer's candidate choice runs the real embedded
+model through llama.cpp (a few tokens per draft, so it stays fast).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from panza.playback import Playback, PlaybackSettings
+from panza.playback import instructions as T
+from panza.write.adherence import draft_score, failure
+
+EMAIL = (
+    "Hi Anna,\n\nYes, 15th and 16th would be perfect, and I am happy to cover the train tickets "
+    "from/to Riga. Let's talk next week about the agenda.\n\nBest,\nDavid"
+)
+
+
+def test_instruction_facts_come_from_the_email_without_the_recipient() -> None:
+    facts = T.instruction_facts({"email": EMAIL, "subject": "Re: workshop"})
+    assert facts[:2] == ["15th", "16th"]  # numbers first
+    assert "Riga" in facts and "next week" in facts
+    assert "Anna" not in facts  # the opening names her already
+    assert "David" not in facts  # the user's own signature
+    assert all(f.lower() in EMAIL.lower() for f in facts)  # nothing invented
+    assert len(T.instruction_facts({"email": EMAIL}, limit=2)) == 2
+
+
+def test_with_facts_adds_only_what_is_missing_and_stays_short() -> None:
+    facts = ["15th", "16th", "Riga"]
+    out = T.with_facts("Reply to Anna to confirm the dates on the 15th.", facts)
+    assert out == "Reply to Anna to confirm the dates on the 15th. Mention 16th and Riga."
+    assert T.with_facts(out, facts) == out  # idempotent: a cached instruction is not extended twice
+    assert T.with_facts("Reply to Anna to say yes", ["Riga"]) == "Reply to Anna to say yes. Mention Riga."
+    # Over the word limit: facts are dropped from the end, and none at all when even one does not fit.
+    assert T.with_facts("Reply to Anna to say yes.", facts, max_words=9) == "Reply to Anna to say yes. Mention 15th."
+    assert T.with_facts("Reply to Anna to say yes.", facts, max_words=6) == "Reply to Anna to say yes."
+    # The added facts pass the playback check (no invented number or name).
+    assert T.problem(out, EMAIL, "Reply to Anna to") is None
+
+
+def test_playback_prompt_lists_the_facts(repo_root: Any) -> None:
+    from panza.playback import load_template
+
+    template = load_template(repo_root / "configs" / "playback" / "summarization_prompt.txt")
+    messages, prefill = T.summary_prompt(template, {"email": EMAIL, "subject": "Re: workshop"})
+    assert "Facts: 15th, 16th, Riga, next week" in messages[-1]["content"]
+    assert prefill == "Reply to Anna to"
+    messages, _ = T.summary_prompt(template, {"email": "Hi Tom,\nthanks!\nDavid", "subject": "x"})
+    assert "Facts: none" in messages[-1]["content"]
+
+
+class _Fixed:
+    """A summarizer that always answers the same continuation: the test is about what playback
+    does with an accepted instruction, not about the model (the real one is tested in test_playback)."""
+
+    def complete_chat(self, batch: list[Any], prefills: list[str], **_: Any) -> list[str]:
+        return [p + " confirm the workshop dates." for p in prefills]
+
+
+def test_playback_appends_missing_facts_only_when_asked() -> None:
+    rec = {"email": EMAIL, "subject": "Re: workshop"}
+    on = Playback(_Fixed(), _template(), model="m").run([rec], progress=False)[0]
+    assert on["summary"].startswith("Reply to Anna to confirm the workshop dates. Mention 15th, 16th")
+    off = Playback(_Fixed(), _template(), model="m", settings=PlaybackSettings(append_facts=False))
+    assert off.run([rec], progress=False)[0]["summary"] == "Reply to Anna to confirm the workshop dates."
+
+
+def _template() -> str:
+    return "### user\nSubject: {subject}\nFacts: {facts}\n{email}\n### assistant\n{opening}\n"
+
+
+@pytest.mark.parametrize(
+    "draft",
+    [
+        "I'm sorry for the misunderstanding, but as a writing assistant, I'm not equipped to provide instructions.",
+        "I'm sorry for any confusion, I'm here to help with any kind of writing.",
+        "As a text-based AI, I don't have the capability to access server resources.",
+    ],
+)
+def test_the_base_models_own_refusals_count_as_failures(draft: str) -> None:
+    assert failure("Write to IT to ask what is going on with the servers.", draft) == "refusal"
+
+
+def test_draft_score_prefers_carried_facts_and_punishes_failures_and_gaps() -> None:
+    instr = "Write to Anna to move the site walk to Monday at 9."
+    good = "Hi Anna,\n\ncould we move the site walk to Monday at 9?\n\nBest,\nJen"
+    partial = "Hi Anna,\n\ncould we move the site walk to Monday?\n\nBest,\nJen"
+    gap = "Hi Anna,\n\ncould we move the site walk to Monday at 9?\n\nBest,\n[Your Name]"
+    refusal = "I'm sorry, but I can't help with that."
+    assert draft_score(instr, good) > draft_score(instr, gap) > draft_score(instr, partial) > draft_score(instr, refusal)
+
+
+class _Counting:
+    """The real model behind a counter of the drafts asked for (the test checks who was re-drafted)."""
+
+    def __init__(self, llm: Any) -> None:
+        self.llm, self.calls = llm, []
+
+    def generate(self, batch: list[Any], **sampling: Any) -> list[str]:
+        self.calls.append((len(batch), bool(sampling.get("do_sample"))))
+        return list(self.llm.generate(batch, **sampling))
+
+
+@pytest.fixture(scope="module")
+def embedded() -> Any:
+    from panza.llm import load_llm
+
+    return load_llm({"backend": "llamacpp", "n_threads": 1, "n_ctx": 1024, "sampling": {"max_new_tokens": 12}})
+
+
+def test_best_of_keeps_the_draft_that_carries_most_facts(embedded: Any) -> None:
+    from panza.prompt import Preambles
+    from panza.write.writer import PanzaWriter, WriterOptions
+
+    llm = _Counting(embedded)
+    instr = ["Write to Anna to move Friday's site walk to Monday at 9."]
+    greedy = PanzaWriter(llm, Preambles(), options=WriterOptions()).run_batch(instr)[0][0]
+    writer = PanzaWriter(llm, Preambles(), options=WriterOptions(best_of=3, seed=1))
+    best = writer.run_batch(instr)[0][0]
+    assert llm.calls == [(1, False), (1, False), (1, True), (1, True)]  # greedy, then greedy + 2 sampled
+    assert best.strip()
+    assert draft_score(instr[0], best) >= draft_score(instr[0], greedy)
+
+
+def test_retries_redraft_only_the_failing_drafts(embedded: Any) -> None:
+    from panza.prompt import Preambles
+    from panza.write.writer import PanzaWriter
+
+    llm = _Counting(embedded)
+    writer = PanzaWriter(llm, Preambles())
+    writer.options.retries = 2
+    # One token is never a usable email ("empty"): each retry re-drafts both, sampled.
+    out = writer.run_batch(["Thank Alice for lunch.", "Ask Bob for the report."], max_new_tokens=1)[0]
+    assert llm.calls == [(2, False), (2, True), (2, True)] and len(out) == 2
+    llm.calls.clear()
+    writer.run_batch(["Thank Alice for lunch."], max_new_tokens=24)
+    # A real draft passes the check: no retry (or one, if the greedy draft happened to fail).
+    assert llm.calls[0] == (1, False) and len(llm.calls) <= 3
