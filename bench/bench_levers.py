@@ -204,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     for r in table:
         fails = ", ".join(f"{k} {v}" for k, v in sorted(r["failures"].items()))
         print(f"| {r['system']} | {f(r['facts'])} | {f(r['failed'])}{f' ({fails})' if fails else ''} | "
-              f"{f(r['ROUGE-L'], '.3f')} | {f(r['BLEU'], '.1f')} | {f(r['length'])} | {f(r['attributed'])} |")
+              f"{f(r['ROUGE-L'], '.3f')} | {f(r['BLEU'], '.3f')} | {f(r['length'])} | {f(r['attributed'])} |")
     names = list(texts)
     for j in range(min(args.show, len(dtest))):
         print(f"\n### test email {j + 1}\n**real**: {test[j]['email']!r}")

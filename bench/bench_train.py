@@ -26,7 +26,8 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared" / "data" / "panza-david.jsonl"
 
 BASELINE = r'''
-import json, resource, sys, time
+import json, sys, time
+from panza.train.memory import peak_rss_mb  # VmHWM: ru_maxrss would carry the parent's peak
 import torch
 args = json.loads(sys.argv[1])
 torch.set_num_threads(args["threads"])
@@ -52,7 +53,7 @@ wall = time.perf_counter() - t0
 losses = [h["loss"] for h in tr.state.log_history if "loss" in h]
 print("RESULT " + json.dumps({"train_seconds": out.metrics.get("train_runtime", wall),
       "train_loss": out.metrics.get("train_loss"), "last_losses": losses[-3:],
-      "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+      "peak_rss_mb": peak_rss_mb()}))
 '''
 
 

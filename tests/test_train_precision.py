@@ -135,3 +135,16 @@ def test_bf16_on_cpu_loads_the_base_in_bf16_and_trains_an_fp32_adapter(tiny: Pat
     m = json.loads((run / "metrics.json").read_text())
     assert m["precision"] == "bf16" and m["world_size"] == 1 and m["status"] == "done"
     assert {t.dtype for t in load_file(run / "adapter_model.safetensors").values()} == {torch.float32}
+
+
+def test_peak_rss_of_a_child_is_its_own_not_its_parents() -> None:
+    """ru_maxrss survives exec: a run started by a large parent (pytest after many tests) reported the
+    parent's peak as its own. The child here starts beside ~400 MiB the parent touched."""
+    ballast = bytearray(400 * 1024 * 1024)
+    for i in range(0, len(ballast), 4096):
+        ballast[i] = 1
+    code = "from panza.train.memory import peak_rss_mb; print(peak_rss_mb())"
+    child = float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                 check=True).stdout)
+    assert child < 200, child  # a bare interpreter importing panza.train.memory: tens of MiB
+    del ballast

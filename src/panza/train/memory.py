@@ -88,8 +88,18 @@ def zero_grads(groups: list[dict[str, Any]]) -> None:
 
 
 def peak_rss_mb() -> float:
-    """Peak resident memory of this process in MiB (``ru_maxrss`` is KiB on Linux)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    """Peak resident memory of this process in MiB.
+
+    Linux's ``VmHWM`` first: ``ru_maxrss`` survives ``exec``, so a run started by a large parent
+    (a test runner, a notebook) would report the parent's peak at fork time as its own."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0  # kB
+    except (OSError, ValueError, IndexError):
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # KiB on Linux
 
 
 def use_checkpointing(opts: TrainOptions, device: Any) -> bool:
