@@ -41,3 +41,13 @@ def test_importing_panza_pulls_no_heavy_libraries() -> None:
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == ""
+
+
+def test_one_loopback_rule_for_web_imap_and_llm_endpoints() -> None:
+    """The web server's bind warning, IMAP's plaintext rule and the LLM endpoint warning share it."""
+    from panza.llm.base import is_loopback
+    from panza.net import is_loopback_host
+
+    assert all(map(is_loopback_host, ["localhost", "127.0.0.1", "127.8.9.1", "::1", "[::1]", "x.localhost"]))
+    assert not any(map(is_loopback_host, ["0.0.0.0", "10.0.0.1", "example.com", "localhost.example.com", ""]))
+    assert is_loopback("http://127.0.0.1:8080/v1") and not is_loopback("https://api.example.com/v1")

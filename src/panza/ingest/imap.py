@@ -17,7 +17,6 @@ only to a loopback address.
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import logging
 import os
@@ -33,6 +32,7 @@ from urllib.parse import unquote, urlsplit
 
 from panza.errors import PanzaError
 from panza.jsonl import atomic_open
+from panza.net import is_loopback_host
 
 log = logging.getLogger(__name__)
 
@@ -123,15 +123,6 @@ def password_for(url: ImapURL) -> str:
     )
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 @contextmanager
 def connect(url: ImapURL, *, verify_tls: bool, timeout: float) -> Iterator[Any]:
     """A logged-in ``IMAPClient``, logged out on exit; every failure is one ``PanzaError`` line."""
@@ -151,7 +142,7 @@ def connect(url: ImapURL, *, verify_tls: bool, timeout: float) -> Iterator[Any]:
             if url.scheme == "imap":
                 if client.has_capability("STARTTLS"):
                     client.starttls(ctx)
-                elif not _is_loopback(url.host):
+                elif not is_loopback_host(url.host):
                     raise PanzaError(
                         f"{where}: the server offers no STARTTLS and would get the password in clear "
                         "text; use imaps:// (plain IMAP is allowed to a loopback address only)"
@@ -354,14 +345,12 @@ def options(cfg_imap: Any) -> dict[str, Any]:
 
 
 def _as_bool(value: Any, key: str) -> bool:
-    if isinstance(value, bool):
-        return value
-    low = str(value).lower()
-    if low in ("true", "1", "yes", "on"):
-        return True
-    if low in ("false", "0", "no", "off"):
-        return False
-    raise PanzaError(f"ingest.imap.{key}={value!r}: use true or false")
+    from panza.config import parse_bool
+
+    out = parse_bool(value)
+    if out is None:
+        raise PanzaError(f"ingest.imap.{key}={value!r}: use true or false")
+    return out
 
 
 def sync_accounts(urls: Iterable[str], cfg_imap: Any, out_dir: Path) -> list[FolderSync]:

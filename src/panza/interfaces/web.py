@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-import ipaddress
 import json
 import logging
 import os
@@ -40,6 +39,7 @@ from pydantic import BaseModel, ConfigDict
 
 from panza.errors import PanzaError
 from panza.interfaces.serving import DraftFailed, DraftQueue, QueueFull, Ticket
+from panza.net import is_loopback_host
 
 log = logging.getLogger("panza.write")
 
@@ -505,15 +505,6 @@ def create_app(
 
 
 # ---- the interface seam -------------------------------------------------------------------------
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def port_free(host: str, port: int) -> bool:
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
         try:
@@ -551,7 +542,7 @@ def run(writer: Any, cfg: DictConfig) -> int:
             settings.host,
             settings.port,
         )
-    if not _is_loopback(settings.host):
+    if not is_loopback_host(settings.host):
         log.warning("listening on %s: the API is reachable from other machines", settings.host)
     if "*" in settings.cors_origins:
         log.warning("interfaces.cors_origins contains '*': any web page may call the API from a browser")

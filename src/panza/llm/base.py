@@ -199,18 +199,12 @@ _WARNED_REMOTE: set[str] = set()
 
 
 def is_loopback(url: str) -> bool:
-    """Is ``url``'s host this machine (localhost, 127.0.0.0/8, ::1)? Names other than localhost are
-    not resolved: a name that points here today may not tomorrow, so it counts as remote."""
-    import ipaddress
+    """Is ``url``'s host this machine (see ``panza.net.is_loopback_host``)?"""
     from urllib.parse import urlsplit
 
-    host = urlsplit(url if "://" in url else f"http://{url}").hostname or ""
-    if host in ("localhost", "localhost.localdomain") or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    from panza.net import is_loopback_host
+
+    return is_loopback_host(urlsplit(url if "://" in url else f"http://{url}").hostname or "")
 
 
 def warn_if_remote(url: str, key: str) -> bool:
