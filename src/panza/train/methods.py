@@ -22,9 +22,14 @@ class Method:
     """Full fine-tuning; the base of the adapter methods."""
 
     name = "full"
+    # several processes: FSDP shards the whole model (full fine-tuning); adapters go through DDP
+    sharded = True
+    # DDP must tolerate parameters without a gradient in a step (RoSA's sparse part before its mask)
+    unused_parameters = False
 
     def __init__(self, opts: TrainOptions) -> None:
         self.opts = opts
+        self.reduce_scores: Any = None  # several processes: sums per-process statistics over them
 
     def check(self, device: Any) -> None:
         if self.opts.precision == "4bit":
@@ -88,6 +93,7 @@ class LoraMethod(Method):
     """LoRA through PEFT (PEFT's file format), with the fused in-place layer for CPU memory."""
 
     name = "lora"
+    sharded = False
 
     def check(self, device: Any) -> None:
         if self.opts.precision == "4bit" and device.type != "cuda":
@@ -131,12 +137,12 @@ class RosaMethod(LoraMethod):
     """LoRA plus a sparse adapter whose mask is chosen after ``mask_warmup_steps`` from gradients."""
 
     name = "rosa"
+    unused_parameters = True
 
     def __init__(self, opts: TrainOptions) -> None:
         super().__init__(opts)
         self.collector: Any = None
-        self.mask_steps = 0
-        self.reduce_scores: Any = None  # several processes: sums warm-up scores over them (same masks)
+        self.mask_steps = 0  # reduce_scores sums the warm-up scores over processes (same masks)
 
     def check(self, device: Any) -> None:
         Method.check(self, device)

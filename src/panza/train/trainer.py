@@ -32,7 +32,7 @@ from panza.models.checkpoint import METRICS, RUN_CONFIG
 from panza.train import distributed, loss, memory, precision, runs
 from panza.train.data import Prepared, collate, epoch_examples, epoch_steps, prepare_examples
 from panza.train.health import DivergenceCheck, WeightCheck, weight_norm
-from panza.train.methods import RosaMethod, method_for
+from panza.train.methods import method_for
 from panza.train.options import from_config
 
 log = logging.getLogger(__name__)
@@ -106,7 +106,7 @@ class Recipe:
         self.scaler = torch.amp.GradScaler("cuda") if self.plan.grad_scaler else None
         self.method.check(self.device)
         self.engine: Any = None  # several processes: the DDP/FSDP module the loss goes through
-        self.sharded = self.world.active and opts.method == "full"
+        self.sharded = self.world.active and self.method.sharded
         distributed.init(self.world, cuda)
 
     def setup_data(self) -> None:
@@ -206,9 +206,8 @@ class Recipe:
             self.engine = distributed.fsdp(self.model)
         self.groups = self.method.param_groups(self.model)
         if self.world.active and not self.sharded:  # DDP registers what requires a gradient now
-            self.engine = distributed.ddp(self.model, self.device, unused=isinstance(self.method, RosaMethod))
-            if isinstance(self.method, RosaMethod):
-                self.method.reduce_scores = distributed.all_sum_tensors
+            self.engine = distributed.ddp(self.model, self.device, unused=self.method.unused_parameters)
+            self.method.reduce_scores = distributed.all_sum_tensors
         self.trainable = [p for g in self.groups for p in g["params"]]
         self.optimizer = torch.optim.AdamW(self.groups, betas=opts.betas, eps=opts.eps,
                                            weight_decay=opts.weight_decay)
