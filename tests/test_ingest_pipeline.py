@@ -398,3 +398,31 @@ def test_body_only_message_is_cleaned_under_any_sender(tmp_path: Path) -> None:
         not kept
         and [r["detail"] for r in dropped["broken"]] == ["no header fields: not an email message"] * 2
     )
+
+
+def test_batched_detection_answers_like_py3langid(shared_data: Path) -> None:
+    """``detect_many`` (vectorised scoring) gives py3langid's own answer for every text, in and out of a batch."""
+    import json
+
+    from panza.ingest import language
+
+    texts = [
+        LONG, "Hallo Maria, vielen Dank für die Pläne.", "ご連絡いただきありがとうございます。", "Привет, как дела?",
+        "¿Podríamos hablar mañana?", "THANKS, SEE YOU MONDAY", "x", "", "12 34 56", "see https://a.example/x y@z.example",
+        "Merci beaucoup pour votre message.", "谢谢你的来信，我们明天见。", "שלום, מה שלומך?", "Dziękuję bardzo za pomoc!",
+    ]  # fmt: skip
+    zones = shared_data / "zones-dev" / "cases.jsonl"
+    if zones.is_file():  # real mail of many sources, when the shared data is there
+        texts += [json.loads(line)["body"] for line in zones.read_text(encoding="utf-8").splitlines()[:300]]
+    model = language._model()
+
+    def reference(t: str) -> str | None:
+        sample = language._sample(t)
+        return None if sample is None else str(model.classify(sample)[0])
+
+    want = [reference(t) for t in texts]
+    assert len(set(want)) >= 8  # the texts really exercise several languages
+    got = [x for i in range(0, len(texts), 64) for x in language.detect_many(texts[i : i + 64])]
+    assert got == want
+    assert [language.detect(t) for t in texts[:14]] == want[:14]
+    assert language.detect_many([]) == []

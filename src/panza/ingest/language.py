@@ -118,16 +118,82 @@ def prepare() -> None:
         pass
 
 
-def detect(text: str) -> str | None:
-    """ISO 639-1 code of ``text`` (judged on its first PREFIX_CHARS characters), None if no letters."""
+def _sample(text: str) -> str | None:
+    """The prefix that is classified: addresses and URLs blanked out; None when it has no letters."""
     sample = text[: PREFIX_CHARS * 2]
     if "://" in sample or "@" in sample:
         sample = _URL.sub(" ", sample)
     sample = sample[:PREFIX_CHARS]
-    if not _LETTER.search(sample):
-        return None
-    lang, _score = _model().classify(sample)
-    return str(lang)
+    return sample if _LETTER.search(sample) else None
+
+
+def detect(text: str) -> str | None:
+    """ISO 639-1 code of ``text`` (judged on its first PREFIX_CHARS characters), None if no letters."""
+    return detect_many([text])[0]
+
+
+_tables: tuple | None = None
+
+
+def _arrays(model) -> tuple:
+    global _tables
+    if _tables is None or _tables[0] is not model:
+        import numpy as np
+
+        _tables = (model, np.asarray(model.tk_output, dtype=np.int64))
+    return _tables[1]
+
+
+def detect_many(texts: list[str]) -> list[str | None]:
+    """``detect`` of many texts at once: the same answers as py3langid's ``classify``, at about half the cost.
+
+    py3langid walks its byte automaton in Python and then scores each text with a handful of small
+    numpy calls. Here the walk only records the states (the feature lookup and the counting move to
+    numpy) and every text of the batch is scored in one vectorised pass, so the per-text numpy
+    overhead, which cost as much as the walk itself for mail-length prefixes, is paid once.
+    """
+    import unicodedata
+
+    import numpy as np
+
+    model = _model()
+    out_of_state = _arrays(model)
+    nextmove, rowbase = model.tk_nextmove, model._rowbase
+    samples = [_sample(t) for t in texts]
+    states: list[int] = []
+    append = states.append
+    ends: list[int] = []
+    for sample in samples:
+        if sample is not None:
+            if sample.isupper():
+                sample = sample.lower()
+            state = 0
+            for byte in unicodedata.normalize("NFC", sample).encode("utf8", "surrogatepass"):
+                state = nextmove[rowbase[state] + byte]
+                append(state)
+        ends.append(len(states))
+    n, width = len(texts), len(model.nb_classes)
+    scores = np.full((n, width), _RAW_FLOOR, dtype=np.float32)
+    if states:
+        feats = out_of_state[np.asarray(states, dtype=np.int64)]
+        owner = np.repeat(np.arange(n, dtype=np.int64), np.diff(np.asarray([0, *ends], dtype=np.int64)))
+        hit = feats >= 0
+        keys, counts = np.unique(owner[hit] * (len(model.nb_ptc) + 1) + feats[hit], return_counts=True)
+        if len(keys):
+            who, feat = np.divmod(keys, len(model.nb_ptc) + 1)
+            weight = np.log1p(counts.astype(np.float32))
+            starts = np.flatnonzero(np.r_[True, who[1:] != who[:-1]])
+            # one small product per text: a vectorised segment sum (reduceat) was 6x slower here
+            for s, e in zip(starts.tolist(), [*starts[1:].tolist(), len(who)], strict=True):
+                scores[who[s]] = weight[s:e] @ model.nb_ptc[feat[s:e]] + model.nb_pc
+    for i, j in model._alias_pairs:  # script aliases (srl -> sr) share one label, as in classify
+        scores[:, i] = np.maximum(scores[:, i], scores[:, j])
+        scores[:, j] = _RAW_FLOOR
+    best = scores.argmax(axis=1)
+    return [None if s is None else str(model.nb_classes[b]) for s, b in zip(samples, best, strict=True)]
+
+
+_RAW_FLOOR = -3.4028234663852886e38  # py3langid.langid.RAW_FLOOR: the score of a text with no feature
 
 
 def count_words(text: str) -> int:

@@ -102,7 +102,10 @@ def process_batch(batch: Sequence[RawMessage], opts: Options) -> list[tuple]:
     """
     out: list[Any] = [_safe(_analyse, raw, opts) for raw in batch]
     drafts = [i for i, d in enumerate(out) if isinstance(d, _Draft)]
-    langs = {i: _safe(_detect, out[i]) for i in drafts}
+    try:  # the whole batch in one call (its scoring is vectorised); one message at a time if that fails
+        langs: dict[int, Any] = dict(zip(drafts, language.detect_many([out[i].mine for i in drafts]), strict=True))
+    except Exception:
+        langs = {i: _safe(_detect, out[i]) for i in drafts}
     for i in drafts:
         lang = langs[i]
         out[i] = lang if isinstance(lang, tuple) else _safe(_complete, out[i], lang, opts)
