@@ -75,8 +75,9 @@ _DISCLAIMER_KEYWORD = re.compile(
 
 # Closing formulas (the user's style, kept). Listed once: the regex and the cheap prefix filter derive from it.
 _CLOSING_WORDS = (
-    r"best(?:\s+(?:regards|wishes))?|kind(?:est)?\s+regards|warm(?:est)?\s+regards|regards|many\s+thanks"
+    r"best(?:\s+(?:regards|wishes|rgds))?|kind(?:est)?\s+regards|warm(?:est)?\s+regards|regards|many\s+thanks"
     r"|thanks(?:\s+(?:again|a\s+lot|so\s+much))?|thank\s+you|thx|cheers|sincerely|yours(?:\s+\w+)?|all\s+the\s+best"
+    r"|cordially|(?:kind\s+)?rgds"
     r"|talk\s+soon|take\s+care|best\s+wishes|br|love|xo"
     r"|viele\s+grüße|liebe\s+grüße|beste\s+grüße|herzliche\s+grüße|schöne\s+grüße|freundliche\s+grüße"
     r"|mit\s+freundlichen\s+grüßen|mit\s+besten\s+grüßen|lg|vg|mfg|gruß|grüße|danke|ciao"
@@ -120,8 +121,8 @@ def _match_closing(line: str) -> re.Match[str] | None:
 _NAME_LINE = re.compile(r"^[-–—~]?\s*[^\W\d_][\w.'’\-]*(?:\s+[\w.'’\-]+){0,3}$")
 
 _PHONE = re.compile(
-    r"(?:\+\s?\d[\d\s().\-/]{6,}\d|\(?\b0\d[\d\s().\-/]{5,}\d|\b\d{3}[\s.\-]\d{3}[\s.\-]\d{4}\b"
-    r"|\(\d{3}\)\s?\d{3}[\s.\-]\d{4}\b"  # North American "(713) 853-5620"
+    r"(?:\+\s?\d[\d\s().\-/]{6,}\d|\(?\b0\d[\d\s().\-/]{5,}\d|\b\d{3}[\s.\-/]\d{3}[\s.\-]\d{4}\b"
+    r"|\(\d{3}\)\s?\d{3}[\s.\-]\d{4}\b"  # North American "(713) 853-5620", "713/853-5620" above
     r"|\b(?:tel|phone|ph|mobile|mob|cell|fax|telefon|handy|tél|móvil|cellulare|телефон|電話|手机|전화)\b\.?:?\s*\+?\(?\d)",
     re.IGNORECASE,
 )
