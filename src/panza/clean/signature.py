@@ -356,6 +356,20 @@ def _name_matches(line: str, names: Sequence[str]) -> bool:
     return any(s == n or s.endswith((" " + n, "," + n)) for n in names)
 
 
+# "-Frank", "--Sally", "~ Anna": a first name behind a dash is a sign-off, like a closing with a name.
+_DASH_SIGN_OFF = re.compile(r"^(?:-{1,2}|~)\s?[^\W\d_][\w'’]*\.?$")
+
+
+def _dash_sign_off(lines: list[str], i: int, end: int) -> bool:
+    """lines[i] is "-Frank" on its own paragraph line, not an item of a "- milk\n- eggs" list."""
+    line = lines[i]
+    if _DASH_SIGN_OFF.match(line) is None or not line.lstrip("-~ ")[:1].isupper():
+        return False
+    return (i == 0 or not lines[i - 1] or _match_closing(lines[i - 1]) is not None) and (
+        i + 1 >= end or not lines[i + 1] or lines[i + 1][0] not in "-~*•"
+    )
+
+
 def _find_contact_block(lines: list[str], end: int, names: Sequence[str]) -> int:
     """Index where a trailing contact block begins (after the closing name), or `end`.
 
@@ -377,7 +391,7 @@ def _find_contact_block(lines: list[str], end: int, names: Sequence[str]) -> int
         line = lines[i]
         if not line or len(line) > 48:  # closings and name lines are short; skip prose cheaply
             continue
-        if folded and _name_matches(line, folded):
+        if (folded and _name_matches(line, folded)) or (line[:1] in "-~" and _dash_sign_off(lines, i, end)):
             candidates.append((i, False))
             continue
         m = _match_closing(line.strip())
@@ -422,7 +436,13 @@ def _find_contact_block(lines: list[str], end: int, names: Sequence[str]) -> int
     if two < start:
         return two
     # "wunder\nWalter Underwood\nwunder@…": a nickname above the block goes with it (zones-dev annotators).
-    nick = end - start >= 3 and " " not in lines[start].strip() and len(lines[start]) <= 15
+    nick = (
+        end - start >= 3
+        and " " not in lines[start].strip()
+        and len(lines[start]) <= 15
+        and _is_name_line(lines[start + 1])
+        and _TITLE.search(lines[start + 1]) is None  # "Mark\nSenior Counsel\nPhone: …": a title, not a name
+    )
     name = lines[start + 1] if nick else lines[start]
     if end - start >= 2 and _is_name_line(name):
         cjk = _CJK.search(name) is not None
@@ -434,6 +454,22 @@ def _find_contact_block(lines: list[str], end: int, names: Sequence[str]) -> int
                 and any(_has_phone(x) or _has_web(x) or _KEY.match(x) for x in rest)
             ):
                 return start
+    # "Mark\nSenior Counsel, ENA\nPhone: …", "Dana\n+1 713 555 0142": a first name alone signs off (as after a
+    # closing), and the contact lines glued under it are the signature; the name stays.
+    if (
+        end - start >= 2
+        and not nick
+        and " " not in name.strip()
+        and _is_name_line(name)
+        and not _match_closing(name)
+    ):
+        rest = lines[start + 1 : end]
+        if (
+            (end - start >= 3 or _bare_contact(rest[0]))
+            and _contact_like(rest)
+            and any(_has_phone(x) or _bare_contact(x) or _KEY.match(x) for x in rest)
+        ):
+            return start + 1
     return end
 
 
