@@ -224,6 +224,17 @@ def _archive_trailer(lines: list[str]) -> bool:
     return all(_ARCHIVE_LINE.match(x) or _has_web(x) or x.endswith(".html") for x in content)
 
 
+def archive_trailer_only(lines: list[str]) -> bool:
+    """A block that is only "--" and a list archive's trailer: what Nabble appends *under the quote* when the
+    poster replied on top ("text\n\nAnna wrote\n> …\n\n--\nView this message in context: …"). Not an
+    interleaved answer: the poster wrote nothing there."""
+    i = 0
+    n = len(lines)
+    while i < n and not lines[i]:
+        i += 1
+    return i < n and _is_delimiter(lines[i]) and _archive_trailer(lines[i + 1 :])
+
+
 def _short_name_block(lines: list[str]) -> bool:
     """ "Name / title" (at most four short lines starting with a name): a signature under a rule line."""
     content = [x for x in lines if x]
