@@ -46,6 +46,9 @@ _NOTES_BY = (
 )
 _NOTES_LINE = re.compile(rf"^\s*-{{2,}}\s*(?:{_NOTES_BY})\s+\S.{{0,160}}$", re.IGNORECASE)
 _DIGIT = re.compile(r"\d")
+# The banner wrapped right before its date: "----- Forwarded by Anna Schmidt/HOU/ACME on\n12/13/2000 01:50 PM -----".
+# A Notes hierarchical name ("Name/OU/O") then the date's preposition ends the line.
+_NOTES_WRAPPED = re.compile(r"/\S+\s+(?:on|am|le|el|il|em|op|på|den|dne)$", re.IGNORECASE)
 
 
 def is_forward_marker(line: str) -> bool:
@@ -55,5 +58,7 @@ def is_forward_marker(line: str) -> bool:
     if line.lstrip()[:1] in "-–—_=*":
         if len(line) <= 90 and _BANNER_LINE.match(line) is not None:
             return True
-        return _NOTES_LINE.match(line) is not None and _DIGIT.search(line) is not None
+        if _NOTES_LINE.match(line) is None:
+            return False
+        return _DIGIT.search(line) is not None or _NOTES_WRAPPED.search(line) is not None
     return len(line) <= 90 and _SENTENCE_LINE.match(line) is not None

@@ -60,9 +60,14 @@ def quote_flags(lines: list[str]) -> list[bool]:
         if (
             line
             and len(line) <= 40
-            and len(prev) + len(line) >= 72
-            and not prev.endswith((".", "?", "!", ":"))
+            and (
+                (len(prev) + len(line) >= 72 and not prev.endswith((".", "?", "!", ":")))
+                or _quote_depth(prev) >= 2
+            )
         ):
+            # The second case: a reply under a deeply quoted thread ("> > > > the moment I\nuse\n> get"): each
+            # client down the thread re-wraps the quote at its own width, so wrap tails lose their `>` at every
+            # depth. Nobody answers inline right under a second-level quote line with no blank line between.
             flags[i] = True
         pos = b.find(b"\x01\x00\x01", pos + 1)
     _rewrapped_runs(lines, flags, b)
@@ -83,6 +88,11 @@ def quote_flags(lines: list[str]) -> list[bool]:
     for i in arrows:
         flags[i] = False
     return flags
+
+
+def _quote_depth(line: str) -> int:
+    """How many `>` open the line ("> > >> text" -> 4)."""
+    return line[: len(line) - len(line.lstrip("> "))].count(">")
 
 
 def _rewrapped_runs(lines: list[str], flags: list[bool], b: bytes) -> None:

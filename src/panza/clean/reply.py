@@ -28,7 +28,7 @@ from panza.clean.attribution import (
 )
 from panza.clean.forward import is_forward_marker
 from panza.clean.quotes import FORWARD, find_cut, quote_flags
-from panza.clean.signature import split_signature
+from panza.clean.signature import archive_trailer_only, split_signature
 from panza.clean.text import first_nonblank, is_quoted, join_lines, normalize_lines, unquote
 
 _MAX_DEPTH = 12
@@ -92,7 +92,9 @@ def _extract(lines: list[str], names: tuple[str, ...], depth: int) -> tuple[str,
 
     texts: list[str] = []
     sig: str | None = None
-    for seg in segments:
+    for k, seg in enumerate(segments):
+        if k and "--" in seg and archive_trailer_only(seg):
+            continue
         kept, sig_lines = split_signature(seg, names)
         block = join_lines(kept)
         if block:

@@ -75,8 +75,9 @@ _DISCLAIMER_KEYWORD = re.compile(
 
 # Closing formulas (the user's style, kept). Listed once: the regex and the cheap prefix filter derive from it.
 _CLOSING_WORDS = (
-    r"best(?:\s+(?:regards|wishes))?|kind(?:est)?\s+regards|warm(?:est)?\s+regards|regards|many\s+thanks"
+    r"best(?:\s+(?:regards|wishes|rgds))?|kind(?:est)?\s+regards|warm(?:est)?\s+regards|regards|many\s+thanks"
     r"|thanks(?:\s+(?:again|a\s+lot|so\s+much))?|thank\s+you|thx|cheers|sincerely|yours(?:\s+\w+)?|all\s+the\s+best"
+    r"|cordially|(?:kind\s+)?rgds"
     r"|talk\s+soon|take\s+care|best\s+wishes|br|love|xo"
     r"|viele\s+grüße|liebe\s+grüße|beste\s+grüße|herzliche\s+grüße|schöne\s+grüße|freundliche\s+grüße"
     r"|mit\s+freundlichen\s+grüßen|mit\s+besten\s+grüßen|lg|vg|mfg|gruß|grüße|danke|ciao"
@@ -120,8 +121,8 @@ def _match_closing(line: str) -> re.Match[str] | None:
 _NAME_LINE = re.compile(r"^[-–—~]?\s*[^\W\d_][\w.'’\-]*(?:\s+[\w.'’\-]+){0,3}$")
 
 _PHONE = re.compile(
-    r"(?:\+\s?\d[\d\s().\-/]{6,}\d|\(?\b0\d[\d\s().\-/]{5,}\d|\b\d{3}[\s.\-]\d{3}[\s.\-]\d{4}\b"
-    r"|\(\d{3}\)\s?\d{3}[\s.\-]\d{4}\b"  # North American "(713) 853-5620"
+    r"(?:\+\s?\d[\d\s().\-/]{6,}\d|\(?\b0\d[\d\s().\-/]{5,}\d|\b\d{3}[\s.\-/]\d{3}[\s.\-]\d{4}\b"
+    r"|\(\d{3}\)\s?\d{3}[\s.\-]\d{4}\b"  # North American "(713) 853-5620", "713/853-5620" above
     r"|\b(?:tel|phone|ph|mobile|mob|cell|fax|telefon|handy|tél|móvil|cellulare|телефон|電話|手机|전화)\b\.?:?\s*\+?\(?\d)",
     re.IGNORECASE,
 )
@@ -221,6 +222,17 @@ def _archive_trailer(lines: list[str]) -> bool:
     if not content or len(content) > 4 or not _ARCHIVE_LINE.match(content[0]):
         return False
     return all(_ARCHIVE_LINE.match(x) or _has_web(x) or x.endswith(".html") for x in content)
+
+
+def archive_trailer_only(lines: list[str]) -> bool:
+    """A block that is only "--" and a list archive's trailer: what Nabble appends *under the quote* when the
+    poster replied on top ("text\n\nAnna wrote\n> …\n\n--\nView this message in context: …"). Not an
+    interleaved answer: the poster wrote nothing there."""
+    i = 0
+    n = len(lines)
+    while i < n and not lines[i]:
+        i += 1
+    return i < n and _is_delimiter(lines[i]) and _archive_trailer(lines[i + 1 :])
 
 
 def _short_name_block(lines: list[str]) -> bool:
@@ -355,6 +367,20 @@ def _name_matches(line: str, names: Sequence[str]) -> bool:
     return any(s == n or s.endswith((" " + n, "," + n)) for n in names)
 
 
+# "-Frank", "--Sally", "~ Anna": a first name behind a dash is a sign-off, like a closing with a name.
+_DASH_SIGN_OFF = re.compile(r"^(?:-{1,2}|~)\s?[^\W\d_][\w'’]*\.?$")
+
+
+def _dash_sign_off(lines: list[str], i: int, end: int) -> bool:
+    """lines[i] is "-Frank" on its own paragraph line, not an item of a "- milk\n- eggs" list."""
+    line = lines[i]
+    if _DASH_SIGN_OFF.match(line) is None or not line.lstrip("-~ ")[:1].isupper():
+        return False
+    return (i == 0 or not lines[i - 1] or _match_closing(lines[i - 1]) is not None) and (
+        i + 1 >= end or not lines[i + 1] or lines[i + 1][0] not in "-~*•"
+    )
+
+
 def _find_contact_block(lines: list[str], end: int, names: Sequence[str]) -> int:
     """Index where a trailing contact block begins (after the closing name), or `end`.
 
@@ -376,7 +402,7 @@ def _find_contact_block(lines: list[str], end: int, names: Sequence[str]) -> int
         line = lines[i]
         if not line or len(line) > 48:  # closings and name lines are short; skip prose cheaply
             continue
-        if folded and _name_matches(line, folded):
+        if (folded and _name_matches(line, folded)) or (line[:1] in "-~" and _dash_sign_off(lines, i, end)):
             candidates.append((i, False))
             continue
         m = _match_closing(line.strip())
@@ -421,7 +447,13 @@ def _find_contact_block(lines: list[str], end: int, names: Sequence[str]) -> int
     if two < start:
         return two
     # "wunder\nWalter Underwood\nwunder@…": a nickname above the block goes with it (zones-dev annotators).
-    nick = end - start >= 3 and " " not in lines[start].strip() and len(lines[start]) <= 15
+    nick = (
+        end - start >= 3
+        and " " not in lines[start].strip()
+        and len(lines[start]) <= 15
+        and _is_name_line(lines[start + 1])
+        and _TITLE.search(lines[start + 1]) is None  # "Mark\nSenior Counsel\nPhone: …": a title, not a name
+    )
     name = lines[start + 1] if nick else lines[start]
     if end - start >= 2 and _is_name_line(name):
         cjk = _CJK.search(name) is not None
@@ -433,6 +465,22 @@ def _find_contact_block(lines: list[str], end: int, names: Sequence[str]) -> int
                 and any(_has_phone(x) or _has_web(x) or _KEY.match(x) for x in rest)
             ):
                 return start
+    # "Mark\nSenior Counsel, ENA\nPhone: …", "Dana\n+1 713 555 0142": a first name alone signs off (as after a
+    # closing), and the contact lines glued under it are the signature; the name stays.
+    if (
+        end - start >= 2
+        and not nick
+        and " " not in name.strip()
+        and _is_name_line(name)
+        and not _match_closing(name)
+    ):
+        rest = lines[start + 1 : end]
+        if (
+            (end - start >= 3 or _bare_contact(rest[0]))
+            and _contact_like(rest)
+            and any(_has_phone(x) or _bare_contact(x) or _KEY.match(x) for x in rest)
+        ):
+            return start + 1
     return end
 
 
