@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, NamedTuple
 
+from panza.clean import extract_reply
 from panza.errors import PanzaError
 from panza.ingest import filters, language, mime
 from panza.ingest.filters import NO_SENDER, REASONS
@@ -95,12 +96,16 @@ def _work(batch: list[RawMessage]) -> list[tuple]:
 
 
 def process_batch(batch: Sequence[RawMessage], opts: Options) -> list[tuple]:
-    """``process_message`` for many messages, with language detection done last, back to back.
+    """``process_message`` for many messages: each step runs over the whole batch before the next.
 
-    The detector walks a 40 MB table; run between parsing and cleaning it starts cold every time.
-    Detecting a whole batch in one loop keeps its pages cached, which makes it markedly cheaper.
+    Parsing, header reading, cleaning and language detection each touch their own code and tables
+    (the detector walks a 40 MB one); run one message at a time through all of them, every step
+    starts cold. Step by step over a batch kept ~20% of the CPU time per message (measured on short
+    sent mail), and detection is scored for the whole batch at once.
     """
-    out: list[Any] = [_safe(_analyse, raw, opts) for raw in batch]
+    out: list[Any] = [_safe(_parse, raw, opts) for raw in batch]
+    out = [_safe(_screen, x, opts) if isinstance(x, _Parsed) else x for x in out]
+    out = [_safe(_clean_body, x, opts) if isinstance(x, _Body) else x for x in out]
     drafts = [i for i, d in enumerate(out) if isinstance(d, _Draft)]
     try:  # the whole batch in one call (its scoring is vectorised); one message at a time if that fails
         langs: dict[int, Any] = dict(zip(drafts, language.detect_many([out[i].mine for i in drafts]), strict=True))
@@ -116,12 +121,12 @@ def _detect(draft: _Draft) -> str | None:
     return language.detect(draft.mine)
 
 
-def _safe(fn: Any, first: RawMessage | _Draft, *rest: Any) -> Any:
+def _safe(fn: Any, first: Any, *rest: Any) -> Any:
     """``fn(first, *rest)``; an exception becomes a ``broken`` discard naming it, never a crash."""
     try:
         return fn(first, *rest)
     except Exception as e:  # the one place a bug in a library must not lose a message
-        raw = first.raw if isinstance(first, _Draft) else first
+        raw = first if isinstance(first, RawMessage) else first.raw
         return _discard("broken", f"{type(e).__name__}: {str(e)[:200]}", raw)
 
 
@@ -155,8 +160,25 @@ def process_message(raw: RawMessage, opts: Options) -> tuple:
     return process_batch([raw], opts)[0]
 
 
+class _Parsed(NamedTuple):
+    """Step 1: a message parsed into its MIME tree."""
+
+    raw: RawMessage
+    msg: Any
+
+
+class _Body(NamedTuple):
+    """Step 2: a message from the user with a decoded text body, not yet cleaned."""
+
+    raw: RawMessage
+    h: mime.Headers
+    meta: dict[str, Any]
+    text: str
+    forwarded_attachment: bool
+
+
 class _Draft(NamedTuple):
-    """A message that passed every filter but the language ones: what ``_complete`` needs."""
+    """Step 3: a message that passed every filter but the language ones: what ``_complete`` needs."""
 
     raw: RawMessage
     h: mime.Headers
@@ -174,6 +196,16 @@ def _process(raw: RawMessage, opts: Options) -> tuple:
 
 
 def _analyse(raw: RawMessage, opts: Options) -> tuple | _Draft:
+    """Steps 1-3 for one message: a discard, or the draft that language detection completes."""
+    x: Any = _parse(raw, opts)
+    if isinstance(x, _Parsed):
+        x = _screen(x, opts)
+    if isinstance(x, _Body):
+        x = _clean_body(x, opts)
+    return x
+
+
+def _parse(raw: RawMessage, opts: Options) -> tuple | _Parsed | _Body:
     if not raw.data.strip():
         return _discard("broken", "no bytes (empty file or lone mbox separator)", raw)
     if raw.truncated:
@@ -182,7 +214,13 @@ def _analyse(raw: RawMessage, opts: Options) -> tuple | _Draft:
     if mime.is_body_only(msg):
         if not opts.any_sender:  # no From to match against the user's addresses
             return _discard("broken", "no header fields: not an email message", raw)
-        return _analyse_body_only(raw, opts)
+        return _body_only(raw)
+    return _Parsed(raw, msg)
+
+
+def _screen(parsed: _Parsed, opts: Options) -> tuple | _Body:
+    """Headers, the sender and label filters, and the decoded body, or the discard saying why not."""
+    raw, msg = parsed
     h = mime.read_headers(msg)
     meta = {"message_id": h.message_id, "from": h.from_addr or None, "subject": h.subject, "date": h.date}
     if raw.takeout and not any(label.lower() in opts.takeout_labels for label in h.labels):
@@ -210,22 +248,12 @@ def _analyse(raw: RawMessage, opts: Options) -> tuple | _Draft:
         if b.forwarded_attachment:
             return _discard("forward", "forwarded as an attachment, no text of the user's", raw, meta)
         return _discard("empty", f"empty {b.kind} body", raw, meta)
+    return _Body(raw, h, meta, text, b.forwarded_attachment)
 
-    return _clean(raw, h, meta, text, opts, forwarded_attachment=b.forwarded_attachment)
 
-
-def _clean(
-    raw: RawMessage,
-    h: mime.Headers,
-    meta: dict[str, Any],
-    text: str,
-    opts: Options,
-    *,
-    forwarded_attachment: bool,
-) -> tuple | _Draft:
+def _clean_body(b: _Body, opts: Options) -> tuple | _Draft:
     """The user's own text of a decoded body, or the discard saying why there is none."""
-    from panza.clean import extract_reply
-
+    raw, h, meta, text = b.raw, b.h, b.meta, b.text
     text = text.replace("\x00", "")  # NUL bytes are never typed text (and break tokenizers)
     if not text.strip():
         return _discard("empty", "empty body", raw, meta)
@@ -233,7 +261,7 @@ def _clean(
     reply = extract_reply(text, user_names=names)
     mine = filters.tidy(reply.text)
     if not mine:
-        if reply.forward or forwarded_attachment or filters.subject_is_forward(h.subject):
+        if reply.forward or b.forwarded_attachment or filters.subject_is_forward(h.subject):
             return _discard("forward", "forward with nothing written by the user", raw, meta)
         return _discard("empty", "nothing left after removing quotes and signature", raw, meta)
     words = language.count_words(mine)
@@ -255,7 +283,7 @@ _NO_HEADERS = mime.Headers(
 )
 
 
-def _analyse_body_only(raw: RawMessage, opts: Options) -> tuple | _Draft:
+def _body_only(raw: RawMessage) -> tuple | _Body:
     """A message with no header fields under ``--any-sender`` (a Sent-only export): its bytes are the body.
 
     Cleaned like any other text/plain body; the record has no subject, date or recipients.
@@ -264,7 +292,7 @@ def _analyse_body_only(raw: RawMessage, opts: Options) -> tuple | _Draft:
     text = mime.decode_bytes(raw.data)
     if mime.garbage_ratio(text) > GARBAGE_RATIO:
         return _discard("undecodable", "no header fields and the bytes are not text", raw, meta)
-    return _clean(raw, _NO_HEADERS, meta, text, opts, forwarded_attachment=False)
+    return _Body(raw, _NO_HEADERS, meta, text, False)
 
 
 def _complete(draft: _Draft, lang: str | None, opts: Options) -> tuple:
