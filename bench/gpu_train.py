@@ -6,9 +6,10 @@ Runs ``panza train`` unchanged, each configuration in its own process, on two mo
 * a random-initialised model with Llama-3-8B's configuration (built from a ``LlamaConfig``, saved
   in bf16 to a temporary folder; nothing is downloaded): memory and speed are real, the loss is not.
 
-Configurations: LoRA and RoSA over a bf16 base, LoRA over a 4-bit base (QLoRA; needs bitsandbytes),
-RoSA over a 4-bit base (QRoSA: refused, not supported yet), and full fine-tuning (fp32 master weights,
-bf16 compute). Beside them, in the same run, TRL's ``SFTTrainer`` (LoRA, bf16, gradient checkpointing)
+Configurations: LoRA and RoSA over a bf16 base, LoRA and RoSA over a 4-bit NF4 base (QLoRA and
+QRoSA; bitsandbytes, in the ml extra), and full fine-tuning (fp32 master weights, bf16 compute). The
+RoSA rows choose their masks after 4 warm-up steps, so both phases (dense gradients collected, then
+sparse values trained) are in their tokens/s and peak memory. Beside them, in the same run, TRL's ``SFTTrainer`` (LoRA, bf16, gradient checkpointing)
 on the same examples is the baseline; each row prints its tokens/s ratio to it. A run the memory
 estimate refuses is listed with its one-line refusal (full fine-tuning of 8B on one 80 GiB GPU).
 
@@ -33,7 +34,7 @@ CONFIGS = [  # (label, method, extra overrides)
     ("lora bf16", "lora", ["finetuning.precision=bf16"]),
     ("rosa bf16", "rosa", ["finetuning.precision=bf16", "finetuning.rosa.mask_warmup_steps=4"]),
     ("lora 4bit", "lora", ["finetuning.precision=4bit"]),
-    ("rosa 4bit", "rosa", ["finetuning.precision=4bit"]),
+    ("rosa 4bit", "rosa", ["finetuning.precision=4bit", "finetuning.rosa.mask_warmup_steps=4"]),
     ("full bf16", "full", ["finetuning.precision=bf16"]),
 ]
 

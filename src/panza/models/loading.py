@@ -96,32 +96,53 @@ def pick_dtype(dtype: str | None, cuda: bool) -> Any:
 
 
 def load_causal_lm(path: str, *, dtype: Any = None, load_in_4bit: bool = False, device_map: Any = None) -> Any:
-    """A causal LM from a folder or id; ``load_in_4bit`` quantizes it with bitsandbytes (CUDA only).
+    """A causal LM from a folder or id; ``load_in_4bit`` quantizes its linear layers with bitsandbytes (NF4).
 
-    With ``load_in_4bit``, ``dtype`` is the compute dtype (bf16 unless given) and the weights that
-    stay unquantized (embeddings, norms, head) are held in it.
+    With ``load_in_4bit``, ``dtype`` is the compute dtype (bf16 unless given; fp32 suits a CPU) and
+    the weights that stay unquantized (embeddings, norms, head) are held in it.
     """
-    import importlib.util
-
     import torch
     from transformers import AutoModelForCausalLM
 
     kw: dict[str, Any] = {"dtype": dtype or torch.float32}
     if load_in_4bit:
-        if importlib.util.find_spec("bitsandbytes") is None:  # imported only when 4-bit is asked for
-            raise PanzaError("4-bit loading needs bitsandbytes and a CUDA GPU: pip install bitsandbytes")
+        import_bitsandbytes()  # before any download: a missing package is a one-line error
         from transformers import BitsAndBytesConfig
 
-        compute = dtype if dtype in (torch.bfloat16, torch.float16) else torch.bfloat16
+        import panza.models.rosa_4bit  # noqa: F401 (RoSA's sparse delta over these layers: QRoSA)
+
+        compute = dtype or torch.bfloat16
         kw["dtype"] = compute
         kw["quantization_config"] = BitsAndBytesConfig(
             load_in_4bit=True, bnb_4bit_compute_dtype=compute, bnb_4bit_quant_type="nf4",
             bnb_4bit_use_double_quant=True)
         kw["device_map"] = device_map or "auto"
     try:
-        return AutoModelForCausalLM.from_pretrained(path, **kw)
+        model = AutoModelForCausalLM.from_pretrained(path, **kw)
     except (OSError, ValueError, ImportError) as e:
         raise PanzaError(f"cannot load model {path}: {str(e).splitlines()[0]}") from None
+    for mod in model.modules():
+        # bitsandbytes repacks a CPU 4-bit weight for its inference kernel on the first no-grad eval
+        # call (AVX512-BF16 CPUs); that kernel has no backward, so training after an evaluation (and
+        # dequantize_4bit, which RoSA's 4-bit layers use) would read the repacked weight wrongly
+        if hasattr(mod, "support_avx512bf16_for_cpu"):
+            mod.support_avx512bf16_for_cpu = False
+    return model
+
+
+def import_bitsandbytes() -> Any:
+    """``bitsandbytes``, or a one-line error saying how to get it (imported only when 4-bit is asked for)."""
+    import importlib.util
+    import logging
+
+    if importlib.util.find_spec("bitsandbytes") is None:
+        raise PanzaError("4-bit loading needs bitsandbytes: pip install bitsandbytes (or pip install "
+                         "'panza[ml]'), or use finetuning.precision=bf16")
+    # its CPU backend warns on import that an optional kernel package (`kernels`) is missing: it falls back
+    logging.getLogger("bitsandbytes.backends.cpu.ops").setLevel(logging.ERROR)
+    import bitsandbytes
+
+    return bitsandbytes
 
 
 def adapter_base(checkpoint: Checkpoint, fallback: str | None = None) -> str:

@@ -13,6 +13,10 @@ Files (a run directory): ``rosa_config.json`` (LoRA config, density, base model)
 ``rosa_adapter.safetensors`` (``lora.*`` PEFT tensors, ``sparse.<layer>.idx`` / ``.values``).
 Deliberately no ``adapter_config.json``: plain PEFT would load the LoRA half and silently ignore
 the sparse one. Use :func:`panza.models.loading.load_adapter` or ``panza merge``.
+
+QRoSA (RoSA over a frozen 4-bit base, :mod:`panza.models.rosa_4bit`) swaps bitsandbytes'
+``Linear4bit`` layers to a 4-bit :class:`SparseLinear` instead: indices still point into the dense
+``(out, in)`` weight, so its adapter is this same format and loads over a bf16/fp32 base.
 """
 
 from __future__ import annotations
@@ -64,25 +68,69 @@ class SparseLinear(nn.Linear):
     """
 
     spa_idx: torch.Tensor
+    plain_class: type[nn.Module] = nn.Linear  # what :func:`remove_sparse` turns the layer back into
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.spa_idx.numel():
             return _SparseDeltaLinear.apply(x, self.weight, self.bias, self.spa_idx, self.spa_values)
         return F.linear(x, self.weight, self.bias)
 
+    @property
+    def dense_shape(self) -> tuple[int, int]:
+        """``(out, in)``: the shape the sparse indices point into (a 4-bit weight is stored packed)."""
+        return (self.out_features, self.in_features)
+
     def sparse_delta(self) -> torch.Tensor:
-        """The dense ``S`` (same shape as the weight)."""
-        flat = torch.zeros(self.weight.numel(), dtype=torch.float32, device=self.weight.device)
+        """The dense ``S`` (of :attr:`dense_shape`)."""
+        flat = torch.zeros(self.out_features * self.in_features, dtype=torch.float32, device=self.weight.device)
         flat.index_put_((self.spa_idx,), self.spa_values.detach().float(), accumulate=True)
-        return flat.view_as(self.weight)
+        return flat.view(self.dense_shape)
+
+    def collect_grads(self, fold: Any) -> Any:
+        """Call ``fold(grad)`` with the gradient of the frozen dense weight after each backward pass
+        (RoSA's mask warm-up), until the returned handle's ``remove()``.
+
+        Here autograd computes it (the weight requires a gradient for the warm-up) and the gradient is
+        dropped as soon as it is folded, so only one layer's gradient exists at a time.
+        """
+        weight = self.weight
+
+        def hook(p: torch.Tensor) -> None:
+            fold(p.grad)
+            p.grad = None
+
+        weight.requires_grad_(True)
+        handle = weight.register_post_accumulate_grad_hook(hook)
+
+        class Handle:
+            def remove(self) -> None:
+                handle.remove()
+                weight.requires_grad_(False)
+                weight.grad = None
+
+        return Handle()
+
+
+SPARSE_KINDS: dict[type, type[SparseLinear]] = {}  # other linear layer types -> their sparse kind
+# (:mod:`panza.models.rosa_4bit` adds bitsandbytes' Linear4bit; the 4-bit loader imports it)
+
+
+def _sparse_class(layer: nn.Module) -> type[SparseLinear]:
+    """The :class:`SparseLinear` kind for ``layer``: plain, or one registered in :data:`SPARSE_KINDS`."""
+    if isinstance(layer, SparseLinear):
+        return type(layer)
+    if type(layer) is nn.Linear:
+        return SparseLinear
+    kind = SPARSE_KINDS.get(type(layer))
+    if kind is None:
+        raise PanzaError(f"RoSA needs plain linear layers or bitsandbytes 4-bit ones, got {type(layer).__name__}; "
+                         "use finetuning.precision=bf16 (or fp32, or 4bit) or finetuning=lora")
+    return kind
 
 
 def install_sparse(layer: nn.Linear, k: int) -> SparseLinear:
     """Turn ``layer`` into a :class:`SparseLinear` with room for ``k`` values (mask chosen later)."""
-    if type(layer) is not nn.Linear and not isinstance(layer, SparseLinear):
-        raise PanzaError(f"RoSA needs plain linear layers, got {type(layer).__name__} (a 4-bit base "
-                         "model is not supported for RoSA; use precision=bf16 or finetuning=lora)")
-    layer.__class__ = SparseLinear
+    layer.__class__ = _sparse_class(layer)
     dev = layer.weight.device
     if "spa_idx" in layer._buffers:
         del layer._buffers["spa_idx"]
@@ -106,7 +154,7 @@ def remove_sparse(layer: SparseLinear) -> nn.Linear:
     del layer._buffers["spa_idx"]
     del layer._parameters["spa_values"]
     layer.__dict__.pop("spa_k", None)
-    layer.__class__ = nn.Linear
+    layer.__class__ = layer.plain_class
     return layer
 
 
@@ -156,7 +204,7 @@ def save_rosa(model: nn.Module, out_dir: Path, *, base_name: str, density: float
     for name, layer in sparse_layers(model).items():
         tensors[f"sparse.{name}.idx"] = layer.spa_idx.detach().cpu().contiguous()
         tensors[f"sparse.{name}.values"] = layer.spa_values.detach().float().cpu().contiguous()
-        shapes[name] = list(layer.weight.shape)
+        shapes[name] = list(layer.dense_shape)
     lcfg = model.peft_config["default"].to_dict()
     lcfg = {k: (sorted(v) if isinstance(v, set) else v) for k, v in lcfg.items()}
     lcfg.pop("base_model_name_or_path", None)
@@ -228,6 +276,8 @@ def merge_rosa(peft_model: nn.Module) -> nn.Module:
     """``W + B A * scale + S`` into a plain Hugging Face model (the PEFT wrapper is removed)."""
     with torch.no_grad():
         for layer in sparse_layers(peft_model).values():
+            if layer.plain_class is not nn.Linear:
+                raise PanzaError("merging needs the full-precision base: load it without 4-bit quantization")
             if layer.spa_idx.numel():
                 layer.weight.data.reshape(-1).index_add_(
                     0, layer.spa_idx, layer.spa_values.detach().to(layer.weight.dtype))

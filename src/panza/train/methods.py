@@ -33,8 +33,8 @@ class Method:
 
     def check(self, device: Any) -> None:
         if self.opts.precision == "4bit":
-            raise PanzaError("finetuning.precision=4bit needs a CUDA GPU and finetuning=lora (or rosa is not "
-                             "supported); use precision=auto")
+            raise PanzaError("finetuning.precision=4bit trains adapters over a frozen 4-bit base: use "
+                             "finetuning=lora or rosa (full fine-tuning cannot update 4-bit weights)")
 
     def wrap(self, model: Any) -> Any:
         """The model with its trainable parts (here: every weight)."""
@@ -96,9 +96,7 @@ class LoraMethod(Method):
     sharded = False
 
     def check(self, device: Any) -> None:
-        if self.opts.precision == "4bit" and device.type != "cuda":
-            raise PanzaError("finetuning.precision=4bit needs a CUDA GPU and finetuning=lora (or rosa is not "
-                             "supported); use precision=auto")
+        """Adapters train over any base :func:`panza.train.precision.plan` allows (4-bit included)."""
 
     def wrap(self, model: Any) -> Any:
         import torch
@@ -113,11 +111,21 @@ class LoraMethod(Method):
         return model
 
     def _with_adapter(self, model: Any) -> Any:
-        from peft import get_peft_model, prepare_model_for_kbit_training
+        from peft import get_peft_model
 
-        if self.opts.precision == "4bit":
-            model = prepare_model_for_kbit_training(model)
-        return get_peft_model(model, lora_config(self.opts.adapter))
+        return get_peft_model(self._frozen_base(model), lora_config(self.opts.adapter))
+
+    def _frozen_base(self, model: Any) -> Any:
+        """A 4-bit base as PEFT prepares it (frozen, unquantized weights in fp32); others unchanged.
+
+        Checkpointing stays the trainer's policy (:mod:`panza.train.memory`, set before this), not
+        PEFT's default of always on.
+        """
+        if self.opts.precision != "4bit":
+            return model
+        from peft import prepare_model_for_kbit_training
+
+        return prepare_model_for_kbit_training(model, use_gradient_checkpointing=False)
 
     def param_groups(self, model: Any) -> list[dict[str, Any]]:
         return [{"params": self._lora_params(model), "lr": self.opts.lr, "name": "lora"}]
@@ -144,13 +152,10 @@ class RosaMethod(LoraMethod):
         self.collector: Any = None
         self.mask_steps = 0  # reduce_scores sums the warm-up scores over processes (same masks)
 
-    def check(self, device: Any) -> None:
-        Method.check(self, device)
-
     def _with_adapter(self, model: Any) -> Any:
         from panza.train.rosa import apply_rosa
 
-        return apply_rosa(model, self.opts.adapter)
+        return apply_rosa(self._frozen_base(model), self.opts.adapter)  # over a 4-bit base: QRoSA
 
     def param_groups(self, model: Any) -> list[dict[str, Any]]:
         from panza.models.rosa_format import sparse_layers

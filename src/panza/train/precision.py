@@ -1,7 +1,7 @@
 """Weight precision for training, and a memory estimate checked before the model is loaded.
 
 Why: a 7-8B base in fp32 needs ~32 GB for its weights alone, so on one 16-24 GiB GPU LoRA and
-RoSA keep the frozen base in bf16 (fp16 where bf16 is missing) or 4-bit (bitsandbytes NF4: QLoRA),
+RoSA keep the frozen base in bf16 (fp16 where bf16 is missing) or 4-bit (bitsandbytes NF4: QLoRA, QRoSA),
 while the trained adapter weights and their optimizer state stay fp32. Full fine-tuning keeps fp32
 master weights (AdamW in bf16 loses small updates) and computes under bf16/fp16 autocast. The
 estimate is printed before anything is loaded, and a run that cannot fit stops with one line
@@ -10,7 +10,6 @@ saying by how much and what to change, instead of an out-of-memory error minutes
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -56,7 +55,8 @@ def plan(precision: str, method: str, cuda: bool, bf16_ok: bool) -> Plan:
     """Resolve ``finetuning.precision`` for this device (``bf16_ok``: the GPU computes in bf16).
 
     ``auto`` = bf16 on a GPU (fp16 on one without bf16), fp32 on CPU. LoRA and RoSA load the frozen
-    base in that dtype; full fine-tuning keeps fp32 weights and only computes in it.
+    base in that dtype; full fine-tuning keeps fp32 weights and only computes in it. ``4bit``: an NF4
+    base under LoRA (QLoRA) or RoSA (QRoSA), computing in bf16/fp16 on a GPU and fp32 on a CPU.
     """
     p = precision
     if p == "auto":
@@ -70,20 +70,33 @@ def plan(precision: str, method: str, cuda: bool, bf16_ok: bool) -> Plan:
     if p == "4bit":
         if method == "full":
             raise PanzaError("finetuning.precision=4bit trains adapters over a frozen 4-bit base: use "
-                             "finetuning=lora (full fine-tuning cannot update 4-bit weights)")
-        if method == "rosa":
-            raise PanzaError("finetuning.precision=4bit with finetuning=rosa (QRoSA) is not supported yet: "
-                             "use finetuning.precision=bf16 for RoSA, or finetuning=lora for a 4-bit base")
-        if not cuda:
-            raise PanzaError("finetuning.precision=4bit needs a CUDA GPU (bitsandbytes); use "
-                             "finetuning.precision=auto on this machine")
-        if importlib.util.find_spec("bitsandbytes") is None:
-            raise PanzaError("finetuning.precision=4bit needs bitsandbytes: pip install bitsandbytes "
-                             "(or use finetuning.precision=bf16)")
-        compute = "bf16" if bf16_ok else "fp16"
+                             "finetuning=lora or rosa (full fine-tuning cannot update 4-bit weights)")
+        check_4bit(cuda)
+        # a CPU computes in fp32 (bitsandbytes dequantizes to it; bf16 matmuls are slower on most CPUs)
+        compute = ("bf16" if bf16_ok else "fp16") if cuda else "fp32"
         return Plan("4bit", compute, compute, True, compute == "fp16")
     base = "fp32" if method == "full" else p
     return Plan(p, base, p, False, p == "fp16")
+
+
+def check_4bit(cuda: bool) -> None:
+    """bitsandbytes is installed and, without a GPU, quantizes on this CPU (its CPU backend: 0.48+)."""
+    from panza.models.loading import import_bitsandbytes
+
+    bnb = import_bitsandbytes()
+    if cuda:
+        return
+    import torch
+
+    try:
+        q, state = bnb.functional.quantize_4bit(torch.ones(64, 64), quant_type="nf4")
+        ok = bool(torch.allclose(bnb.functional.dequantize_4bit(q, state), torch.ones(64, 64)))
+    except Exception:  # an older bitsandbytes: CUDA only
+        ok = False
+    if not ok:
+        raise PanzaError(f"finetuning.precision=4bit on a CPU needs bitsandbytes' CPU backend (this is "
+                         f"{getattr(bnb, '__version__', '?')}): pip install -U bitsandbytes, or use a CUDA GPU, "
+                         "or finetuning.precision=auto")
 
 
 # ---- the estimate ---------------------------------------------------------------------------------
@@ -214,7 +227,10 @@ def estimate(shapes: Shapes, opts: TrainOptions, p: Plan, *, cuda: bool, checkpo
 
     activations += 3 * 4 * LOSS_CHUNK * shapes.vocab + tokens * h * 4 * 2  # one logits chunk, final hidden
     if p.four_bit:  # a dequantised 4-bit layer in compute dtype, forward and backward
-        activations += 2 * max((i * o for _, i, o in shapes.linears), default=0) * act
+        widest = max((i * o for _, i, o in shapes.linears), default=0)
+        activations += 2 * widest * act
+        if opts.method == "rosa":  # QRoSA's backward: the dense weight gradient gy^T x (compute dtype; the
+            activations += widest * (act + 4)  # values' gradient is read from it), squared in fp32 in warm-up
     if opts.method == "full" and act < 4:  # autocast keeps a low-precision copy of every weight in a step
         weights += shapes.params * act / (world_size if sharded else 1)
     return Estimate(weights=float(weights), trainable=float(trainable), activations=float(activations),
@@ -228,8 +244,11 @@ def suggestion(opts: TrainOptions, p: Plan, world_size: int) -> str:
                 "torchrun --nproc_per_node=N -m panza train … (FSDP shards full fine-tuning)")
     if p.name == "fp32":
         return "try finetuning.precision=bf16"
-    if not p.four_bit and opts.method == "lora":
+    if not p.four_bit:
         return "try finetuning.precision=4bit"
+    if opts.method == "rosa" and opts.adapter.density > 0:
+        return ("try finetuning=lora or fewer finetuning.rosa.target_modules (RoSA's mask warm-up keeps 4 bytes "
+                "per adapted weight), or lower finetuning.max_seq_len or finetuning.micro_batch_tokens")
     return "try lower finetuning.max_seq_len or finetuning.micro_batch_tokens, or finetuning.gradient_checkpointing=true"
 
 

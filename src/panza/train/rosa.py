@@ -42,15 +42,16 @@ def apply_rosa(model: nn.Module, opts: Any) -> nn.Module:
     for mod in list(peft_model.modules()):
         if isinstance(mod, LoraLayer):
             base = mod.get_base_layer()
-            install_sparse(base, round(opts.density * base.weight.numel()))
+            install_sparse(base, round(opts.density * base.in_features * base.out_features))
     return peft_model
 
 
 class MaskCollector:
     """Accumulates (squared) gradients of the frozen weights during the warm-up, then picks masks.
 
-    The gradient is folded into an accumulator and dropped as soon as it is produced (post-accumulate
-    hook), so the warm-up holds one fp32 copy of the weights, not two.
+    The gradient is folded into an accumulator and dropped as soon as it is produced (each layer's
+    :meth:`~panza.models.rosa_format.SparseLinear.collect_grads`: autograd's post-accumulate hook, or
+    a 4-bit layer's own backward), so the warm-up holds one fp32 copy of the weights, not two.
     """
 
     def __init__(self, model: nn.Module, mode: str = "mean_squared") -> None:
@@ -61,15 +62,13 @@ class MaskCollector:
         for name, layer in self.layers.items():
             if layer.spa_k <= 0:
                 continue
-            self.acc[name] = torch.zeros_like(layer.weight, dtype=torch.float32)
-            layer.weight.requires_grad_(True)
-            self.hooks.append(layer.weight.register_post_accumulate_grad_hook(self._hook(name)))
+            self.acc[name] = torch.zeros(layer.dense_shape, dtype=torch.float32, device=layer.weight.device)
+            self.hooks.append(layer.collect_grads(self._fold(name)))
 
-    def _hook(self, name: str) -> Any:
-        def fold(p: torch.Tensor) -> None:
-            g = p.grad.detach().float()
+    def _fold(self, name: str) -> Any:
+        def fold(grad: torch.Tensor) -> None:
+            g = grad.detach().float()
             self.acc[name].add_(g * g if self.mode == "mean_squared" else g)
-            p.grad = None
         return fold
 
     @property
@@ -88,8 +87,6 @@ class MaskCollector:
             reduce(self.acc)
         for name, layer in self.layers.items():
             if name in self.acc:
-                layer.weight.requires_grad_(False)
-                layer.weight.grad = None
                 score = self.acc[name] if self.mode == "mean_squared" else self.acc[name].abs()
                 set_mask(layer, select_mask(score, layer.spa_k))
         self.acc = {}

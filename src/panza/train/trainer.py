@@ -185,8 +185,9 @@ class Recipe:
         opts, plan = self.opts, self.plan
         torch.manual_seed(opts.seed)
         random.seed(opts.seed)
+        here = (self.device.index or 0) if self.device.type == "cuda" else "cpu"
         model = load_causal_lm(self.model_path, dtype=plan.torch_base_dtype, load_in_4bit=plan.four_bit,
-                               device_map={"": self.device.index or 0} if plan.four_bit else None)
+                               device_map={"": here} if plan.four_bit else None)
         if not plan.four_bit:
             model.to(self.device)
         model.config.use_cache = False
