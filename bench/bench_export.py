@@ -117,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
         f16 = convert_to_gguf(model_dir, Path(tmp) / "m-f16.gguf")
         conv = {"f16": time.perf_counter() - t0}
         files = {"f16": f16}
-        for q in ("q8_0", "q4_k_m"):
+        for q in ("q8_0", "q4_k_m", "q4_0", "iq4_nl"):
             t0 = time.perf_counter()
             files[q] = quantize(f16, Path(tmp) / f"m-{q}.gguf", q)
             conv[q] = time.perf_counter() - t0

@@ -169,7 +169,7 @@ def _agreement(ref, other, prompts: list[list[int]]) -> tuple[int, int]:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("quant", "min_agree"), [("q8_0", 0.9), ("q4_k_m", 0.6)])
+@pytest.mark.parametrize(("quant", "min_agree"), [("q8_0", 0.9), ("q4_k_m", 0.6), ("iq4_nl", 0.6)])
 def test_quantized_ggufs_mostly_agree(embedded_f16: Path, embedded_hf: Path, shared_data: Path,
                                       tmp_path: Path, quant: str, min_agree: float) -> None:
     from transformers import AutoTokenizer

@@ -31,7 +31,7 @@ from panza.models.checkpoint import GGUF_MANIFEST as MANIFEST
 
 log = logging.getLogger(__name__)
 
-QUANTS = ("f16", "q8_0", "q4_k_m")
+QUANTS = ("f16", "q8_0", "q4_k_m", "q4_0", "iq4_nl")
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,8 @@ def _file_type(quant: str) -> int:
     import gguf
 
     types = {"f16": gguf.LlamaFileType.MOSTLY_F16, "q8_0": gguf.LlamaFileType.MOSTLY_Q8_0,
-             "q4_k_m": gguf.LlamaFileType.MOSTLY_Q4_K_M}
+             "q4_k_m": gguf.LlamaFileType.MOSTLY_Q4_K_M, "q4_0": gguf.LlamaFileType.MOSTLY_Q4_0,
+             "iq4_nl": gguf.LlamaFileType.MOSTLY_IQ4_NL}
     key = str(quant).lower()
     if key not in types:
         raise PanzaError(f"unknown quantization {quant!r}; choose export.quant= one of {', '.join(QUANTS)}")
@@ -416,8 +417,12 @@ def no_extra_buffers() -> Iterator[None]:
 
 
 def estimate_bytes(model_dir: Path, quant: str) -> int:
-    """About how large the GGUF will be (F16: 2 bytes a weight; q8_0 ~1.07; q4_k_m ~0.6)."""
-    per = {"f16": 2.0, "q8_0": 1.07, "q4_k_m": 0.6}[quant]
+    """About how large the GGUF will be (F16: 2 bytes a weight; q8_0 ~1.07; 4-bit ~0.6).
+
+    q4_k_m is larger on models whose rows are not a multiple of 256 (SmolLM2's 576): llama.cpp falls
+    back to q5_0 for those tensors, which also makes it slower there than q4_0 / iq4_nl.
+    """
+    per = {"f16": 2.0, "q8_0": 1.07, "q4_k_m": 0.8, "q4_0": 0.6, "iq4_nl": 0.6}[quant]
     n = sum(f.stat().st_size for f in _weight_files(model_dir)) / 4  # float32 on disk: 4 bytes a weight
     return int(n * per) + (1 << 20)
 
@@ -444,7 +449,7 @@ def clean_stale(directory: Path) -> None:
 
 
 def convert_to_gguf(model_dir: Path, out_file: Path, *, quant: str = "f16", name: str | None = None) -> Path:
-    """Convert a Hugging Face model folder into one GGUF file (``quant``: f16, q8_0 or q4_k_m)."""
+    """Convert a Hugging Face model folder into one GGUF file (``quant``: one of QUANTS)."""
     model_dir, out_file = Path(model_dir), Path(out_file)
     quant = str(quant).lower()
     _file_type(quant)
