@@ -41,11 +41,16 @@ def _llama_run(path: Path, tok, recs: list[dict], n_tokens: int) -> dict:
 
     # Speed as the llamacpp backend runs it (logits of the last position only); perplexity needs every
     # position's logits, which slows generation several times, so it gets its own instance.
-    fast = llama_cpp.Llama(model_path=str(path), n_ctx=2048, n_threads=2, verbose=False)
+    from panza.llm.base import Sampling
+    from panza.llm.llamacpp import LlamaCppLLM
+
+    fast = LlamaCppLLM(path, Sampling(), n_ctx=2048, n_threads=2).llama  # the backend's own settings
     llm = llama_cpp.Llama(model_path=str(path), n_ctx=2048, n_threads=2, verbose=False, logits_all=True)
     gen = secs = 0.0
     scores = []
     nll = count = 0.0
+    for _ in fast.generate(_chat(tok, recs[0], False), top_k=1, temp=0.0, reset=True):  # warm-up, untimed:
+        break  # both engines are timed in steady state (mapped weights paged in, repacked, caches warm)
     for r in recs:
         ids = _chat(tok, r, False)
         out: list[int] = []
@@ -78,6 +83,9 @@ def _hf_run(model_dir: Path, tok, recs: list[dict], n_tokens: int, *, lora: bool
         from peft import LoraConfig, get_peft_model
 
         model = get_peft_model(model, LoraConfig(r=8, lora_alpha=16, target_modules="all-linear")).eval()
+    with torch.no_grad():  # warm-up, untimed, as for llama.cpp
+        model.generate(torch.tensor([_chat(tok, recs[0], False)]), max_new_tokens=2, do_sample=False,
+                       pad_token_id=tok.eos_token_id)
     gen = secs = 0.0
     for r in recs:
         ids = torch.tensor([_chat(tok, r, False)])

@@ -86,6 +86,7 @@ class LlamaCppLLM:
         n_gpu_layers: int = 0,
         seed: int | None = None,
         chat_format: str | None = None,
+        flash_attn: bool = True,
     ) -> None:
         try:
             from llama_cpp import Llama
@@ -102,6 +103,8 @@ class LlamaCppLLM:
             "n_threads": int(n_threads or physical_cores()),
             "n_batch": int(n_batch),
             "n_gpu_layers": int(n_gpu_layers),
+            # fused attention: ~15% more tokens/s for the 135M model on 2 CPU cores (bench export)
+            "flash_attn": bool(flash_attn),
             "verbose": False,
         }
         if seed is not None:
@@ -147,6 +150,7 @@ class LlamaCppLLM:
             n_gpu_layers=cfg.get("n_gpu_layers", 0),
             seed=cfg.get("seed"),
             chat_format=cfg.get("chat_format"),
+            flash_attn=bool(cfg.get("flash_attn", True)),
         )
 
     def _check_fits(self, messages: Conversation) -> Conversation:
