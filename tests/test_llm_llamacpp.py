@@ -92,3 +92,18 @@ def test_prompt_longer_than_context_is_a_clear_error() -> None:
     with pytest.raises(PromptTooLong):
         list(small.stream(long_chat))
     assert small.generate([[{"role": "user", "content": "hi"}]])[0]  # short prompts still work
+
+
+@pytest.mark.slow
+def test_default_writer_repeats_a_greedy_draft_fresh_and_from_the_prefix_cache(tmp_path: Path) -> None:
+    """The same instruction three times in a row (the 2nd and 3rd reuse llama.cpp's cached prompt) gives one draft.
+
+    With ``writer.llm.flash_attn=true`` it failed on the embedded model (measured 2026-12: "Dear Bob, I'm Sarah…"
+    fresh, "Dear [Recipient's Name]…" from the cache; its single-token path rounds unlike its batch path), which is
+    why flash attention is off by default.
+    """
+    from web_support import direct_draft, make_writer
+
+    writer = make_writer(tmp_path, "writer.llm.sampling.max_new_tokens=40")  # flash_attn as configured: off
+    drafts = [direct_draft(writer, "Ask Bob to send the quarterly report by Friday.") for _ in range(3)]
+    assert drafts[0] and drafts[0] == drafts[1] == drafts[2], drafts
