@@ -23,6 +23,7 @@ GIB = 2**30
 _BYTES = {"fp32": 4, "bf16": 2, "fp16": 2}
 NF4_BYTES = 0.5 + 0.5 / 64 * 4 / 8 + 0.03  # 4 bits + double-quantised absmax per 64 weights, ~+ blocks padding
 CPU_OVERHEAD = 0.55 * GIB  # Python, torch, transformers and the tokenizer, measured on this CPU (bench train_memory)
+CPU_LATE = 0.15 * GIB      # what a CPU run still imports and allocates after the estimate (tokenizer, optimizer, data)
 GPU_OVERHEAD = 0.9 * GIB   # CUDA context, cuBLAS workspaces and allocator slack
 
 
@@ -181,10 +182,26 @@ def _targets(shapes: Shapes, target_modules: Any) -> list[tuple[str, int, int]]:
     return [t for t in shapes.linears if t[0].rsplit(".", 1)[-1] in want]
 
 
+def cpu_runtime_bytes() -> float:
+    """The runtime part of a CPU run: what this process holds now (its libraries are loaded) plus CPU_LATE.
+
+    A constant missed by 15% between two installs of the same packages (the libraries' resident size
+    differs with their builds: 413 vs 481 MiB at this point); measuring it tracks the machine it runs on.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            rss = next(int(x.split()[1]) * 1024 for x in fh if x.startswith("VmRSS:"))
+    except (OSError, ValueError, IndexError, StopIteration):
+        return CPU_OVERHEAD
+    return max(CPU_OVERHEAD, rss + CPU_LATE)
+
+
 def estimate(shapes: Shapes, opts: TrainOptions, p: Plan, *, cuda: bool, checkpointing: bool,
-             world_size: int = 1, sharded: bool = False) -> Estimate:
+             world_size: int = 1, sharded: bool = False, runtime: float | None = None) -> Estimate:
     """Peak bytes of one process training ``shapes`` as ``opts`` says.
 
+    ``runtime``: the interpreter and libraries, measured by the caller (``cpu_runtime_bytes``); by default
+    the constants measured here (CPU_OVERHEAD, GPU_OVERHEAD).
     ``sharded``: full fine-tuning under FSDP, where weights, gradients and optimizer state are split
     over ``world_size`` processes. Activations follow the tokens of one forward pass (the
     ``micro_batch_tokens`` budget, at least one ``max_seq_len`` example); with checkpointing only each
@@ -234,7 +251,7 @@ def estimate(shapes: Shapes, opts: TrainOptions, p: Plan, *, cuda: bool, checkpo
     if opts.method == "full" and act < 4:  # autocast keeps a low-precision copy of every weight in a step
         weights += shapes.params * act / (world_size if sharded else 1)
     return Estimate(weights=float(weights), trainable=float(trainable), activations=float(activations),
-                    overhead=GPU_OVERHEAD if cuda else CPU_OVERHEAD)
+                    overhead=runtime if runtime is not None else GPU_OVERHEAD if cuda else CPU_OVERHEAD)
 
 
 def suggestion(opts: TrainOptions, p: Plan, world_size: int) -> str:

@@ -171,7 +171,7 @@ class Recipe:
         self.estimate = precision.estimate(
             precision.model_shapes(self.model_path), opts, self.plan, cuda=self.device.type == "cuda",
             checkpointing=memory.use_checkpointing(opts, self.device), world_size=self.world.size,
-            sharded=self.sharded)
+            sharded=self.sharded, runtime=None if self.device.type == "cuda" else precision.cpu_runtime_bytes())
         have, where = precision.available_bytes(self.device)
         log.info("%s", precision.check_fits(self.estimate, opts, self.plan, have, where, self.world.size))
 
