@@ -155,6 +155,7 @@ def detect_many(texts: list[str]) -> list[str | None]:
     import unicodedata
 
     import numpy as np
+    from py3langid.langid import RAW_FLOOR  # the score of a class no feature supports
 
     model = _model()
     out_of_state = _arrays(model)
@@ -173,14 +174,15 @@ def detect_many(texts: list[str]) -> list[str | None]:
                 append(state)
         ends.append(len(states))
     n, width = len(texts), len(model.nb_classes)
-    scores = np.full((n, width), _RAW_FLOOR, dtype=np.float32)
+    scores = np.full((n, width), RAW_FLOOR, dtype=np.float32)
+    stride = len(model.nb_ptc) + 1  # one key per (text, feature)
     if states:
         feats = out_of_state[np.asarray(states, dtype=np.int64)]
         owner = np.repeat(np.arange(n, dtype=np.int64), np.diff(np.asarray([0, *ends], dtype=np.int64)))
         hit = feats >= 0
-        keys, counts = np.unique(owner[hit] * (len(model.nb_ptc) + 1) + feats[hit], return_counts=True)
+        keys, counts = np.unique(owner[hit] * stride + feats[hit], return_counts=True)
         if len(keys):
-            who, feat = np.divmod(keys, len(model.nb_ptc) + 1)
+            who, feat = np.divmod(keys, stride)
             weight = np.log1p(counts.astype(np.float32))
             starts = np.flatnonzero(np.r_[True, who[1:] != who[:-1]])
             # one small product per text: a vectorised segment sum (reduceat) was 6x slower here
@@ -188,12 +190,10 @@ def detect_many(texts: list[str]) -> list[str | None]:
                 scores[who[s]] = weight[s:e] @ model.nb_ptc[feat[s:e]] + model.nb_pc
     for i, j in model._alias_pairs:  # script aliases (srl -> sr) share one label, as in classify
         scores[:, i] = np.maximum(scores[:, i], scores[:, j])
-        scores[:, j] = _RAW_FLOOR
+        scores[:, j] = RAW_FLOOR
     best = scores.argmax(axis=1)
     return [None if s is None else str(model.nb_classes[b]) for s, b in zip(samples, best, strict=True)]
 
-
-_RAW_FLOOR = -3.4028234663852886e38  # py3langid.langid.RAW_FLOOR: the score of a text with no feature
 
 
 def count_words(text: str) -> int:

@@ -104,8 +104,8 @@ def process_batch(batch: Sequence[RawMessage], opts: Options) -> list[tuple]:
     sent mail), and detection is scored for the whole batch at once.
     """
     out: list[Any] = [_safe(_parse, raw, opts) for raw in batch]
-    out = [_safe(_screen, x, opts) if isinstance(x, _Parsed) else x for x in out]
-    out = [_safe(_clean_body, x, opts) if isinstance(x, _Body) else x for x in out]
+    for kind, step in _STEPS:
+        out = [_safe(step, x, opts) if isinstance(x, kind) else x for x in out]
     drafts = [i for i, d in enumerate(out) if isinstance(d, _Draft)]
     try:  # the whole batch in one call (its scoring is vectorised); one message at a time if that fails
         langs: dict[int, Any] = dict(zip(drafts, language.detect_many([out[i].mine for i in drafts]), strict=True))
@@ -198,10 +198,9 @@ def _process(raw: RawMessage, opts: Options) -> tuple:
 def _analyse(raw: RawMessage, opts: Options) -> tuple | _Draft:
     """Steps 1-3 for one message: a discard, or the draft that language detection completes."""
     x: Any = _parse(raw, opts)
-    if isinstance(x, _Parsed):
-        x = _screen(x, opts)
-    if isinstance(x, _Body):
-        x = _clean_body(x, opts)
+    for kind, step in _STEPS:
+        if isinstance(x, kind):
+            x = step(x, opts)
     return x
 
 
@@ -293,6 +292,10 @@ def _body_only(raw: RawMessage) -> tuple | _Body:
     if mime.garbage_ratio(text) > GARBAGE_RATIO:
         return _discard("undecodable", "no header fields and the bytes are not text", raw, meta)
     return _Body(raw, _NO_HEADERS, meta, text, False)
+
+
+# After ``_parse``: the step each intermediate result goes through next (the batch and one-message paths share it).
+_STEPS: tuple[tuple[type, Any], ...] = ((_Parsed, _screen), (_Body, _clean_body))
 
 
 def _complete(draft: _Draft, lang: str | None, opts: Options) -> tuple:

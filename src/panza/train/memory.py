@@ -87,19 +87,33 @@ def zero_grads(groups: list[dict[str, Any]]) -> None:
                 p.grad.zero_()
 
 
+def _status_kib(field: str) -> int | None:
+    """A ``/proc/self/status`` field in KiB (Linux), None where there is none."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
 def peak_rss_mb() -> float:
     """Peak resident memory of this process in MiB.
 
     Linux's ``VmHWM`` first: ``ru_maxrss`` survives ``exec``, so a run started by a large parent
     (a test runner, a notebook) would report the parent's peak at fork time as its own."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024.0  # kB
-    except (OSError, ValueError, IndexError):
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # KiB on Linux
+    kib = _status_kib("VmHWM")
+    if kib is None:
+        kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+    return kib / 1024.0
+
+
+def rss_bytes() -> int | None:
+    """Resident memory of this process now, None where ``/proc`` does not say."""
+    kib = _status_kib("VmRSS")
+    return None if kib is None else kib * 1024
 
 
 def use_checkpointing(opts: TrainOptions, device: Any) -> bool:

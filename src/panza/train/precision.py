@@ -188,12 +188,10 @@ def cpu_runtime_bytes() -> float:
     A constant missed by 15% between two installs of the same packages (the libraries' resident size
     differs with their builds: 413 vs 481 MiB at this point); measuring it tracks the machine it runs on.
     """
-    try:
-        with open("/proc/self/status", encoding="ascii") as fh:
-            rss = next(int(x.split()[1]) * 1024 for x in fh if x.startswith("VmRSS:"))
-    except (OSError, ValueError, IndexError, StopIteration):
-        return CPU_OVERHEAD
-    return max(CPU_OVERHEAD, rss + CPU_LATE)
+    from panza.train.memory import rss_bytes
+
+    rss = rss_bytes()
+    return CPU_OVERHEAD if rss is None else max(CPU_OVERHEAD, rss + CPU_LATE)
 
 
 def estimate(shapes: Shapes, opts: TrainOptions, p: Plan, *, cuda: bool, checkpointing: bool,
