@@ -33,8 +33,9 @@ class Method:
 
     def check(self, device: Any) -> None:
         if self.opts.precision == "4bit":
-            raise PanzaError("finetuning.precision=4bit trains adapters over a frozen 4-bit base: use "
-                             "finetuning=lora or rosa (full fine-tuning cannot update 4-bit weights)")
+            from panza.train.precision import NO_FULL_4BIT
+
+            raise PanzaError(NO_FULL_4BIT)
 
     def wrap(self, model: Any) -> Any:
         """The model with its trainable parts (here: every weight)."""

@@ -25,6 +25,8 @@ NF4_BYTES = 0.5 + 0.5 / 64 * 4 / 8 + 0.03  # 4 bits + double-quantised absmax pe
 CPU_OVERHEAD = 0.55 * GIB  # Python, torch, transformers and the tokenizer, measured on this CPU (bench train_memory)
 CPU_LATE = 0.15 * GIB      # what a CPU run still imports and allocates after the estimate (tokenizer, optimizer, data)
 GPU_OVERHEAD = 0.9 * GIB   # CUDA context, cuBLAS workspaces and allocator slack
+NO_FULL_4BIT = ("finetuning.precision=4bit trains adapters over a frozen 4-bit base: use finetuning=lora or rosa "
+                "(full fine-tuning cannot update 4-bit weights)")
 
 
 @dataclass(frozen=True)
@@ -70,8 +72,7 @@ def plan(precision: str, method: str, cuda: bool, bf16_ok: bool) -> Plan:
         p = "fp16"
     if p == "4bit":
         if method == "full":
-            raise PanzaError("finetuning.precision=4bit trains adapters over a frozen 4-bit base: use "
-                             "finetuning=lora or rosa (full fine-tuning cannot update 4-bit weights)")
+            raise PanzaError(NO_FULL_4BIT)
         check_4bit(cuda)
         # a CPU computes in fp32 (bitsandbytes dequantizes to it; bf16 matmuls are slower on most CPUs)
         compute = ("bf16" if bf16_ok else "fp16") if cuda else "fp32"
