@@ -255,7 +255,7 @@ def test_split_by_tokens_bounds_padded_tokens_and_keeps_every_example() -> None:
 def test_micro_batch_tokens_splits_the_forward_passes_not_the_update(tiny: Path, tmp_path: Path) -> None:
     args = ("finetuning.lr=1e-3", "finetuning.max_duration=2ba", "finetuning.lora.lora_dropout=0")
     whole = _train(tiny, tmp_path, "lora", *args, "finetuning.micro_batch_tokens=0")
-    split = _train(tiny, tmp_path, "lora", *args, "finetuning.micro_batch_tokens=64")
+    split = _train(tiny, tmp_path, "lora", *args, "finetuning.micro_batch_tokens=64", "finetuning.shared_prefix=false")
     assert _m(whole)["forward_passes"] == 2 and _m(split)["forward_passes"] == 8  # batch 4: one pass each
     a, b = _weights(whole), _weights(split)
     assert a.keys() == b.keys() and all(torch.allclose(a[k], b[k], atol=1e-6) for k in a)
@@ -285,6 +285,60 @@ def test_chunked_output_head_gives_the_same_loss_and_gradients(tiny: Path, tok, 
     assert abs(whole[0] - chunked[0]) < 1e-3 * abs(whole[0])
     for k, g in whole[2].items():  # equal up to float summation order
         assert (g - chunked[2][k]).abs().max() <= 1e-5 * g.abs().max() + 1e-7, k
+
+
+def test_shared_prefix_is_the_common_prompt_start_and_leaves_a_prompt_token(tok, pre) -> None:
+    from panza.prompt import build_messages
+    from panza.train.data import Example, build_example, shared_prefix
+
+    exs = [build_example(tok, build_messages, pre, i, e, max_len=512) for i, e in EMAILS[:4]]
+    n = shared_prefix(exs)
+    head = tok.decode(exs[0].input_ids[:n])
+    assert pre.system in head and pre.user in head  # both preambles, up to the instructions
+    assert not any(instr.split()[0] in head for instr, _ in EMAILS[:4])
+    assert all(e.input_ids[:n] == exs[0].input_ids[:n] and n < e.n_prompt for e in exs)
+    assert shared_prefix([*exs, None]) == n and shared_prefix([]) == 0
+    same = Example([5, 6, 7, 8], 3, 0)
+    assert shared_prefix([same, Example([5, 6, 7, 9], 3, 1)]) == 2  # the last prompt token predicts the email
+    assert shared_prefix([same, Example([4, 6, 7, 8], 3, 1)]) == 0
+
+
+def test_shared_prefix_gives_the_same_loss_and_gradients(tiny: Path, tok, pre) -> None:
+    from transformers import AutoModelForCausalLM
+
+    from panza.prompt import build_messages
+    from panza.train import loss
+    from panza.train.data import build_example, collate, shared_prefix
+
+    exs = [build_example(tok, build_messages, pre, i, e, max_len=512) for i, e in EMAILS[:3]]
+    n = shared_prefix(exs)
+    model = AutoModelForCausalLM.from_pretrained(tiny, dtype=torch.float32)
+
+    def run(skip: int):
+        model.zero_grad()
+        ids, labels = collate(exs, tok.pad_token_id, skip)
+        s, k = loss.loss_sum(model, ids, labels, torch.tensor(exs[0].input_ids[:skip]) if skip else None)
+        s.backward()
+        return float(s), k, ids.numel(), {k: p.grad.clone() for k, p in model.named_parameters()}
+
+    whole, shared = run(0), run(n)
+    assert n > 10 and shared[2] == whole[2] - 3 * n  # the prefix really left the batch
+    assert whole[1] == shared[1] and abs(whole[0] - shared[0]) < 1e-4 * abs(whole[0])
+    for k, g in whole[3].items():  # the prefix's gradient is the sum over its three copies
+        assert (g - shared[3][k]).abs().max() <= 1e-4 * g.abs().max() + 1e-7, k
+
+
+def test_shared_prefix_trains_the_same_weights_with_fewer_tokens(tiny: Path, tmp_path: Path) -> None:
+    args = ("finetuning.lr=1e-3", "finetuning.max_duration=3ba", "finetuning.lora.lora_dropout=0")
+    off = _train(tiny, tmp_path, "lora", *args, "finetuning.shared_prefix=false")
+    on = _train(tiny, tmp_path, "lora", *args)
+    small = _train(tiny, tmp_path, "lora", *args, "finetuning.micro_batch_tokens=64")  # over it: whole examples
+    assert _m(off)["shared_prefix_tokens"] == 0 and _m(on)["shared_prefix_tokens"] > 10
+    assert _m(on)["test_ppl"] == pytest.approx(_m(off)["test_ppl"], rel=1e-4)
+    for run in (on, small):
+        a, b = _weights(off), _weights(run)
+        assert a.keys() == b.keys() and all(torch.allclose(a[k], b[k], atol=1e-5) for k in a)
+    assert _m(small)["checkpointed_passes"] > 0
 
 
 def test_rag_enabled_trains_with_raft_context_at_rag_prob(tiny: Path, tmp_path: Path) -> None:

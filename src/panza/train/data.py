@@ -185,22 +185,44 @@ def length_batches(lengths: Sequence[int], batch_size: int, rng: random.Random) 
     return batches
 
 
-def collate(examples: Sequence[Example], pad_id: int) -> tuple[Any, Any]:
+def collate(examples: Sequence[Example], pad_id: int, skip: int = 0) -> tuple[Any, Any]:
     """Right-padded ``input_ids`` and next-token ``labels`` (-100 on prompt and padding).
 
     Right padding under a causal mask means real tokens never attend to padding, so no attention
-    mask is needed and the fast causal attention path is used.
+    mask is needed and the fast causal attention path is used. ``skip``: leave out the first tokens
+    of every example (the shared prefix, run once by ``loss_sum``; prompt tokens, never labelled).
     """
     import torch
 
-    width = max(len(e.input_ids) for e in examples)
+    width = max(len(e.input_ids) for e in examples) - skip
     ids = torch.full((len(examples), width), pad_id, dtype=torch.long)
     labels = torch.full((len(examples), width), IGNORE, dtype=torch.long)
     for row, e in enumerate(examples):
-        t = torch.tensor(e.input_ids, dtype=torch.long)
+        t = torch.tensor(e.input_ids[skip:], dtype=torch.long)
         ids[row, :len(t)] = t
-        labels[row, e.n_prompt:len(t)] = t[e.n_prompt:]
+        labels[row, e.n_prompt - skip:len(t)] = t[e.n_prompt - skip:]
     return ids, labels
+
+
+def shared_prefix(examples: Sequence[Example | None]) -> int:
+    """How many leading tokens every example has in common, all of them prompt, and at least one
+    prompt token left over after them (it predicts the email's first token).
+
+    Why: each example repeats the system and user preambles (half of a short email's tokens, ~450
+    of a long user preamble's); the trainer runs them once per forward pass instead of per example.
+    """
+    exs = [e for e in examples if e is not None]
+    if not exs:
+        return 0
+    first = exs[0].input_ids
+    n = min(e.n_prompt for e in exs) - 1
+    for e in exs[1:]:
+        ids = e.input_ids
+        k = 0
+        while k < n and ids[k] == first[k]:
+            k += 1
+        n = k
+    return max(n, 0)
 
 
 # ---- what one training run reads: examples, per-epoch RAFT draw, steps and passes ----------------------
@@ -293,29 +315,33 @@ def epoch_examples(prep: Prepared, opts: TrainOptions, epoch: int) -> list[Any]:
     return out
 
 
-def epoch_steps(examples: list[Any], opts: TrainOptions, epoch: int) -> list[list[list[int]]]:
-    """Optimizer steps of this epoch, each a list of micro-batches (lists of example indices)."""
+def epoch_steps(examples: list[Any], opts: TrainOptions, epoch: int, prefix: int = 0) -> list[list[list[int]]]:
+    """Optimizer steps of this epoch, each a list of micro-batches (lists of example indices).
+
+    ``prefix``: leading tokens every example shares, run once per pass (see :func:`shared_prefix`).
+    """
     rng = random.Random(f"{opts.seed}-order-{epoch}")
-    lengths = [len(e.input_ids) for e in examples]
+    lengths = [len(e.input_ids) - prefix for e in examples]
     batches = length_batches(lengths, opts.batch_size, rng)
     ga = opts.gradient_accumulation
-    return [[mb for b in batches[i:i + ga] for mb in split_by_tokens(b, lengths, opts.micro_batch_tokens)]
+    return [[mb for b in batches[i:i + ga] for mb in split_by_tokens(b, lengths, opts.micro_batch_tokens, prefix)]
             for i in range(0, len(batches), ga)]
 
 
-def split_by_tokens(batch: list[int], lengths: list[int], budget: int) -> list[list[int]]:
+def split_by_tokens(batch: list[int], lengths: list[int], budget: int, prefix: int = 0) -> list[list[int]]:
     """Split a batch into forward passes of at most ``budget`` padded tokens (one example at least).
 
     Why: without gradient checkpointing, activation memory grows with the tokens of one forward
     pass; bounding them keeps memory flat while the optimizer still sees the whole batch (the
-    gradients of the passes add up, and the loss is normalised over the whole step).
+    gradients of the passes add up, and the loss is normalised over the whole step). A shared
+    ``prefix`` counts once per pass.
     """
     if budget <= 0:
         return [batch]
     out: list[list[int]] = []
     cur: list[int] = []
     for i in sorted(batch, key=lambda j: lengths[j]):
-        if cur and lengths[i] * (len(cur) + 1) > budget:  # ascending: the newest example sets the width
+        if cur and prefix + lengths[i] * (len(cur) + 1) > budget:  # ascending: the newest example sets the width
             out.append(cur)
             cur = []
         cur.append(i)

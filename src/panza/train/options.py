@@ -81,6 +81,7 @@ class TrainOptions:
     adapter: AdapterOptions = field(default_factory=AdapterOptions)
     gradient_checkpointing: str = "auto"  # auto | true | false
     micro_batch_tokens: int = 0
+    shared_prefix: bool = True
     debug_interrupt_after_steps: int | None = None
 
     def warmup_steps(self, total_steps: int) -> int:
@@ -187,6 +188,7 @@ def from_config(cfg: Any) -> TrainOptions:
         adapter=adapter,
         gradient_checkpointing=_auto_bool(_req(ft, "gradient_checkpointing"), "gradient_checkpointing"),
         micro_batch_tokens=_num(ft, "micro_batch_tokens", int, lo=0),
+        shared_prefix=_bool(ft.get("shared_prefix", True), "shared_prefix"),
         debug_interrupt_after_steps=_num(ft, "debug_interrupt_after_steps", int, lo=1, default=None),
     )
 

@@ -30,7 +30,7 @@ from panza.errors import PanzaError
 from panza.jsonl import atomic_open
 from panza.models.checkpoint import METRICS, RUN_CONFIG
 from panza.train import distributed, loss, memory, precision, runs
-from panza.train.data import Prepared, collate, epoch_examples, epoch_steps, prepare_examples
+from panza.train.data import Prepared, collate, epoch_examples, epoch_steps, prepare_examples, shared_prefix
 from panza.train.health import DivergenceCheck, WeightCheck, weight_norm
 from panza.train.methods import method_for
 from panza.train.options import from_config
@@ -122,6 +122,11 @@ class Recipe:
         self.model_path = model_path(self.model_name, cache_dir(self.cfg))
         self.tokenizer = load_tokenizer(self.model_path)
         self.data: Prepared = prepare_examples(self.cfg, self.opts, self.tokenizer)
+        # The preambles every example starts with run once per forward pass (HF's gradient checkpointing
+        # drops the cache they are shared through; several processes split passes their own way).
+        shared = (self.opts.shared_prefix and not self.world.active
+                  and not memory.use_checkpointing(self.opts, self.device))
+        self.prefix_len = shared_prefix([*self.data.plain, *self.data.with_rag, *self.data.test]) if shared else 0
         n = len(self.data.plain)
         self.steps_per_epoch = math.ceil(math.ceil(n / self.opts.batch_size) / self.opts.gradient_accumulation)
         self.total_steps = self.opts.duration.total_steps(self.steps_per_epoch)
@@ -273,7 +278,7 @@ class Recipe:
             with _sigterm_as_interrupt():
                 while prog.global_step < self.total_steps and prog.epoch < n_epochs and not prog.stopped_early:
                     examples = epoch_examples(self.data, self.opts, prog.epoch)
-                    steps = epoch_steps(examples, self.opts, prog.epoch)
+                    steps = epoch_steps(examples, self.opts, prog.epoch, self.prefix_len)
                     while prog.step_in_epoch < len(steps) and prog.global_step < self.total_steps:
                         self.rng_at_step = torch.get_rng_state()
                         self.step([[examples[i] for i in mb] for mb in steps[prog.step_in_epoch]])
@@ -321,13 +326,18 @@ class Recipe:
             scale = 0.0 if idle else self.world.size / max(n_tgt, 1)
         for i, mb in enumerate(mine):
             c["passes"] += 1
-            ids, labels = collate(mb, self.tokenizer.pad_token_id)
+            skip = self.prefix_len
+            ids, labels = collate(mb, self.tokenizer.pad_token_id, skip)
             if long_ckpt:
-                over = ids.numel() > opts.micro_batch_tokens
+                over = skip + ids.numel() > opts.micro_batch_tokens
+                if over and skip:  # recomputed in backward: HF's checkpointing would drop the shared prefix
+                    skip = 0
+                    ids, labels = collate(mb, self.tokenizer.pad_token_id)
                 memory.set_checkpointing(self.model, over)
                 c["checkpointed"] += over
-            c["padded"] += ids.numel()
-            c["real"] += sum(len(e.input_ids) for e in mb)
+            prefix = torch.tensor(mb[0].input_ids[:skip], device=self.device) if skip else None
+            c["padded"] += ids.numel() + skip
+            c["real"] += sum(len(e.input_ids) - skip for e in mb) + skip
             sync = self.engine is None or self.sharded or i == len(mine) - 1 or not hasattr(self.engine, "no_sync")
             with contextlib.nullcontext() if sync else self.engine.no_sync():
                 with self.autocast():
@@ -335,7 +345,7 @@ class Recipe:
                         ls, k = self.engine(ids.to(self.device), labels.to(self.device))
                         k = int(k)
                     else:
-                        ls, k = loss.loss_sum(self.model, ids.to(self.device), labels.to(self.device))
+                        ls, k = loss.loss_sum(self.model, ids.to(self.device), labels.to(self.device), prefix)
                 obj = ls * scale
                 (self.scaler.scale(obj) if self.scaler is not None else obj).backward()
             if scale:
@@ -417,7 +427,7 @@ class Recipe:
     def evaluate(self) -> tuple[float, float]:
         fwd = self.engine.module if self.engine is not None and not self.sharded else self.engine
         return loss.evaluate(self.model, self.data.test, self.opts.eval_batch_size, self.tokenizer.pad_token_id,
-                             self.device, self.autocast, forward=fwd)
+                             self.device, self.autocast, forward=fwd, prefix=self.prefix_len)
 
     # ---- saving ---------------------------------------------------------------------------------------
     def fail(self, message: str) -> None:
@@ -473,6 +483,7 @@ class Recipe:
             test_loss=test_loss if self.data.test else None, test_ppl=test_ppl if self.data.test else None,
             tokens=prog.tokens, target_tokens=prog.target_tokens, train_seconds=prog.train_seconds,
             tokens_per_s=tok_s, forward_passes=c["passes"], checkpointed_passes=c["checkpointed"],
+            shared_prefix_tokens=self.prefix_len,
             padding_fraction=(1 - c["real"] / c["padded"]) if c["padded"] else 0.0,
             peak_rss_mb=memory.peak_rss_mb(), evals=prog.evals, history=prog.history,
         )
