@@ -1,11 +1,13 @@
-"""The default training schedule's wall time on real users' mail: shared prefix vs each example whole.
+"""The default training schedule's time on real users' mail: today's trainer vs the one of before.
 
 Two prepared data folders, each made by the product's own `panza prepare`: David's real sent mail
 (../shared/data/panza-david.jsonl, 80/20, short emails, no user preamble) and the bundled sample
 user Jen (sample/jen/sent.mbox, her ~400-token user preamble and her threads). On each,
-`panza train finetuning=lora` with the defaults runs twice in separate processes: with
-`finetuning.shared_prefix=false` (the baseline: every example runs its preambles itself) and with
-the default (the preambles every example starts with run once per forward pass). Reported per run:
+`panza train finetuning=lora` with the defaults runs twice in separate processes: with the
+defaults of before as the baseline (`finetuning.shared_prefix=false finetuning.micro_batch_tokens=512`:
+every example runs its preambles itself, 512 tokens per forward pass) and with today's (the
+preambles every example starts with run once per pass, and `micro_batch_tokens=auto` sizes the
+passes by the free memory). Reported per run:
 wall time of the whole command, training time, example tokens/s, forward passes, test perplexity
 and peak RSS; the ratio is the baseline's training time over the shared-prefix run's.
 
@@ -13,6 +15,7 @@ and peak RSS; the ratio is the baseline's training time over the shared-prefix r
 training time from the time per step (Jen's long mail takes long on 2 cores; said in the table).
 
     python -m bench schedule -- [--users david,jen] [--steps N] [--workdir DIR]
+        [--also 'NAME=finetuning.micro_batch_tokens=1024 …']   (more runs, each against the same baseline)
 """
 
 from __future__ import annotations
@@ -66,7 +69,7 @@ def train(over: list[str], work: Path, name: str, extra: list[str]) -> dict[str,
     m = json.loads((Path(r.stdout.strip().splitlines()[-1]) / "metrics.json").read_text())
     return {"wall_s": wall, **{k: m.get(k) for k in ("train_seconds", "global_step", "tokens_per_s", "forward_passes",
                                                        "checkpointed_passes", "test_ppl", "train_ppl", "peak_rss_mb",
-                                                       "shared_prefix_tokens")}}
+                                                       "shared_prefix_tokens", "micro_batch_tokens")}}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -74,6 +77,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--users", default="david,jen")
     p.add_argument("--steps", type=int, default=0, help="train N steps and extrapolate (0 = the whole schedule)")
     p.add_argument("--workdir", default=str(ROOT / "bench" / "out" / "schedule"))
+    p.add_argument("--also", action="append", default=[], metavar="NAME=OVERRIDE …",
+                   help="one more run with these overrides (space-separated), e.g. 'budget 1024=finetuning.micro_batch_tokens=1024'")
     args = p.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     work = Path(args.workdir).resolve()
@@ -87,26 +92,34 @@ def main(argv: list[str] | None = None) -> int:
         n_train = sum(1 for line in (data / "train.jsonl").open() if line.strip())
         extra = [f"finetuning.max_duration={args.steps}ba"] if args.steps else []
         res = {}
-        for name, flag in (("whole examples (before)", "false"), ("shared prefix (now)", "true")):
-            res[name] = r = train(over, work, f"{user}-{flag}", [*extra, f"finetuning.shared_prefix={flag}"])
+        before = ["finetuning.shared_prefix=false", "finetuning.micro_batch_tokens=512"]  # the defaults of before
+        variants = [("before", before), ("now", [])]
+        variants += [(n, o.split()) for n, _, o in (a.partition("=") for a in args.also)]
+        base = None
+        for k, (name, ov) in enumerate(variants):
+            res[name] = r = train(over, work, f"{user}-{k}", [*extra, *ov])
             # the default schedule: 5 epochs of ceil(n / 8) steps (configs/finetuning/lora.yaml)
             full = 5 * math.ceil(n_train / 8)
             r["schedule_min"] = r["train_seconds"] / r["global_step"] * full / 60
             rows.append({"user": user, "emails": n_train, "run": name, **r})
             print(f"  {user} {name}: {r['global_step']} steps in {r['train_seconds']:.0f}s "
-                  f"(wall {r['wall_s']:.0f}s), {r['tokens_per_s']:.0f} tok/s, schedule {r['schedule_min']:.1f} min, "
-                  f"test ppl {r['test_ppl']:.3f}, peak {r['peak_rss_mb']:.0f} MiB", flush=True)
-        a, b = res["whole examples (before)"], res["shared prefix (now)"]
-        rows[-1]["ratio"] = a["train_seconds"] / b["train_seconds"]
+                  f"(wall {r['wall_s']:.0f}s), {r['micro_batch_tokens']} tokens/pass, {r['tokens_per_s']:.0f} tok/s, schedule {r['schedule_min']:.1f} min, "
+                  f"test ppl {_f(r['test_ppl'])}, peak {r['peak_rss_mb']:.0f} MiB", flush=True)
+            base = base or r
+            rows[-1]["ratio"] = base["train_seconds"] / base["global_step"] / (r["train_seconds"] / r["global_step"])
     print("\n| user | emails | run | steps | train s | schedule min" + (" (extrapolated)" if args.steps else "")
           + " | tok/s | passes | test ppl | peak MiB | speed-up |\n|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         print(f"| {r['user']} | {r['emails']} | {r['run']} | {r['global_step']} | {r['train_seconds']:.0f} | "
-              f"{r['schedule_min']:.1f} | {r['tokens_per_s']:.0f} | {r['forward_passes']} | {r['test_ppl']:.3f} | "
+              f"{r['schedule_min']:.1f} | {r['tokens_per_s']:.0f} | {r['forward_passes']} | {_f(r['test_ppl'])} | "
               f"{r['peak_rss_mb']:.0f} | {r.get('ratio', 1.0):.2f}x |")
     (work / "results.json").write_text(json.dumps(rows, indent=1))
     plot(rows, work / "schedule.png")
     return 0
+
+
+def _f(x: float | None) -> str:
+    return "–" if x is None else f"{x:.3f}"
 
 
 def plot(rows: list[dict[str, Any]], path: Path) -> None:
@@ -116,8 +129,8 @@ def plot(rows: list[dict[str, Any]], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6, 3))
-    labels = [f"{r['user']}\n{r['run'].split(' (')[0]}" for r in rows]
-    ax.barh(labels, [r["schedule_min"] for r in rows], color=["#bbb", "#2a7"] * (len(rows) // 2))
+    labels = [f"{r['user']}\n{r['run']}" for r in rows]
+    ax.barh(labels, [r["schedule_min"] for r in rows], color=["#bbb" if "before" in r["run"] else "#2a7" for r in rows])
     ax.axvline(20, color="r", ls="--", lw=1)
     ax.set_xlabel("default LoRA schedule, minutes on this CPU (target <= 20)")
     fig.tight_layout()

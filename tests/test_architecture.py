@@ -187,8 +187,8 @@ def test_training_options_come_from_the_yaml_only(tmp_path: Path) -> None:
     cfg = compose("train", ["finetuning=lora"])
     yaml = OmegaConf.load(ROOT / "configs" / "finetuning" / "base.yaml")
     opts = from_config(cfg)
-    assert (opts.max_seq_len, opts.warmup, opts.micro_batch_tokens) == (
-        yaml.max_seq_len, yaml.warmup, yaml.micro_batch_tokens)
+    assert (opts.max_seq_len, opts.warmup, opts.micro_batch_auto, opts.shared_prefix) == (
+        yaml.max_seq_len, yaml.warmup, yaml.micro_batch_tokens == "auto", yaml.shared_prefix)
     del cfg.finetuning["micro_batch_tokens"]
     with pytest.raises(PanzaError, match=r"finetuning\.micro_batch_tokens is not set.*configs/finetuning"):
         from_config(cfg)

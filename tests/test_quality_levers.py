@@ -141,3 +141,42 @@ def test_retries_redraft_only_the_failing_drafts(embedded: Any) -> None:
     writer.run_batch(["Thank Alice for lunch."], max_new_tokens=24)
     # A real draft passes the check: no retry (or one, if the greedy draft happened to fail).
     assert llm.calls[0] == (1, False) and len(llm.calls) <= 3
+
+
+def test_rouge_l_and_consensus_pick_the_draft_closest_to_the_others() -> None:
+    from panza.write.consensus import consensus, lcs_len, rouge_l, words
+
+    assert lcs_len("a b c d".split(), "a c d e".split()) == 3 and lcs_len([], ["a"]) == 0
+    assert rouge_l(words("Hi Anna, Monday at 9."), words("hi anna monday at 9")) == 1.0
+    assert rouge_l(words("x"), []) == 0.0
+    drafts = ["Hi Anna, see you on Monday at 9.", "Hi Anna, the walk moves to Monday at 9. Best, Jen",
+              "Dear Anna, the site walk moves to Monday at 9 because the delivery slipped. Best, Jen",
+              "Lovely weather in Hamburg."]
+    assert consensus(drafts, [0, 1, 2, 3]) == 1  # shares most with every other draft
+    assert consensus(drafts, [0, 3]) == 0  # only among the eligible ones
+    assert consensus(["same", "same"], [0, 1]) == 0  # a tie keeps the earliest (the greedy draft)
+
+
+def test_consensus_keeps_the_most_typical_of_the_most_adherent_drafts(embedded: Any) -> None:
+    from panza.prompt import Preambles
+    from panza.write.consensus import consensus
+    from panza.write.writer import PanzaWriter, WriterOptions
+
+    class _Recording(_Counting):
+        def generate(self, batch: list[Any], **sampling: Any) -> list[str]:
+            out = super().generate(batch, **sampling)
+            self.outs.append(out[0])
+            return out
+
+    llm = _Recording(embedded)
+    llm.outs = []
+    instr = "Write to Anna to say the site walk moves to Monday."
+    kept = PanzaWriter(llm, Preambles(), options=WriterOptions(best_of=5, seed=3, consensus=True)).run_batch(
+        [instr], max_new_tokens=24)[0][0]
+    from panza.write.drafts import clean_draft
+
+    cands = [clean_draft(d) for d in llm.outs]
+    scores = [draft_score(instr, d) for d in cands]
+    top = [i for i, s in enumerate(scores) if s == max(scores)]
+    assert len(cands) == 5 and kept == cands[consensus(cands, top)]
+    assert draft_score(instr, kept) == max(scores)

@@ -223,13 +223,14 @@ def test_structural_overrides(tiny: Path, tmp_path: Path, baselines) -> None:
     m = _m(_train(tiny, tmp_path, "lora", *BASE["lora"], "finetuning.max_seq_len=64"))
     assert m["data"]["preamble_cut"] == 8
     on = _train(tiny, tmp_path, "lora", *BASE["lora"], "finetuning.gradient_checkpointing=true")
-    off = _train(tiny, tmp_path, "lora", *BASE["lora"], "finetuning.gradient_checkpointing=false")
+    off = _train(tiny, tmp_path, "lora", *BASE["lora"], "finetuning.gradient_checkpointing=false",
+                 "finetuning.shared_prefix=false")  # as checkpointing runs them: whole examples, same dropout draws
     assert _m(on)["gradient_checkpointing"] and not _m(off)["gradient_checkpointing"]
     assert _same(_weights(on), _weights(off))  # recomputation changes memory, not the result
     # auto on CPU: only passes over micro_batch_tokens (a single long example) are recomputed
     auto = _train(tiny, tmp_path, "lora", *BASE["lora"], "finetuning.micro_batch_tokens=16")
     plain = _train(tiny, tmp_path, "lora", *BASE["lora"], "finetuning.micro_batch_tokens=16",
-                   "finetuning.gradient_checkpointing=false")
+                   "finetuning.gradient_checkpointing=false", "finetuning.shared_prefix=false")
     assert _m(auto)["checkpointed_passes"] > 0 and not _m(auto)["gradient_checkpointing"]
     assert _m(plain)["checkpointed_passes"] == 0
     assert _same(_weights(auto), _weights(plain))

@@ -146,3 +146,36 @@ def test_peak_rss_of_a_child_is_its_own_not_its_parents() -> None:
                                  check=True).stdout)
     assert child < 200, child  # a bare interpreter importing panza.train.memory: tens of MiB
     del ballast
+
+
+def test_auto_micro_batch_tokens_grow_with_free_memory_within_bounds(llama8b, tiny, tmp_path) -> None:
+    opts = _opts("lora", "finetuning.max_seq_len=1024", tmp=tmp_path, tiny=tiny)
+    assert opts.micro_batch_auto and opts.micro_batch_tokens == P.AUTO_MIN_TOKENS  # the YAML default is auto
+    bf16 = P.Plan("bf16", "bf16", "bf16", False, False)
+
+    def auto(free_gib: float) -> int:
+        est = P.estimate(llama8b, opts, bf16, cuda=True, checkpointing=True)
+        return P.auto_micro_batch_tokens(llama8b, opts, bf16, checkpointing=True, free=free_gib * GIB,
+                                         rest=est.total - est.activations)
+
+    per_token, fixed = P.activation_bytes(llama8b, opts, bf16, True)
+    sizes = [auto(g) for g in (10, 20, 24, 40, 80)]
+    assert sizes[0] == P.AUTO_MIN_TOKENS  # the base weights alone take 15 GiB: the floor
+    assert sizes == sorted(sizes) and sizes[-1] == opts.batch_size * opts.max_seq_len  # capped at a whole batch
+    mid = sizes[2]
+    assert mid % 256 == 0 and P.AUTO_MIN_TOKENS < mid < sizes[-1]
+    rest = P.estimate(llama8b, opts, bf16, cuda=True, checkpointing=True)
+    assert mid * per_token + fixed <= P.AUTO_SHARE * (24 * GIB - (rest.total - rest.activations))  # a quarter
+    assert P.estimate(llama8b, opts, bf16, cuda=True, checkpointing=True, prefix=400).activations > rest.activations
+
+
+def test_auto_budget_is_recorded_and_the_estimate_still_covers_the_peak(tiny: Path, tmp_path: Path) -> None:
+    data = write_data(tmp_path / "data", n_train=8)
+    r = subprocess.run([sys.executable, "-m", "panza", "train", "--data", str(data), "finetuning=lora",
+                        f"model={tiny}", f"checkpoint_dir={tmp_path / 'ck'}", "finetuning.max_duration=2ba",
+                        "finetuning.num_cpu_threads=1", "finetuning.max_seq_len=256", "user.username=t",
+                        "finetuning.micro_batch_tokens=auto"], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    m = json.loads((Path(r.stdout.strip().splitlines()[-1]) / "metrics.json").read_text())
+    assert m["micro_batch_tokens"] == 8 * 256  # tiny activations: a whole batch (default 8) of 256-token examples
+    assert m["shared_prefix_tokens"] > 0 and 1.0 <= m["memory_estimate_mb"] / m["peak_rss_mb"] <= 1.6, m

@@ -81,6 +81,7 @@ class TrainOptions:
     adapter: AdapterOptions = field(default_factory=AdapterOptions)
     gradient_checkpointing: str = "auto"  # auto | true | false
     micro_batch_tokens: int = 0
+    micro_batch_auto: bool = False  # micro_batch_tokens=auto: the trainer sets it from the free memory
     shared_prefix: bool = True
     debug_interrupt_after_steps: int | None = None
 
@@ -187,8 +188,10 @@ def from_config(cfg: Any) -> TrainOptions:
         rag_num_emails=_num(rag, "num_emails", int, lo=0, prefix="rag"),
         adapter=adapter,
         gradient_checkpointing=_auto_bool(_req(ft, "gradient_checkpointing"), "gradient_checkpointing"),
-        micro_batch_tokens=_num(ft, "micro_batch_tokens", int, lo=0),
-        shared_prefix=_bool(ft.get("shared_prefix", True), "shared_prefix"),
+        micro_batch_tokens=(precision_auto_floor() if _is_auto(_req(ft, "micro_batch_tokens"))
+                            else _num(ft, "micro_batch_tokens", int, lo=0)),
+        micro_batch_auto=_is_auto(_req(ft, "micro_batch_tokens")),
+        shared_prefix=_bool(_req(ft, "shared_prefix"), "shared_prefix"),
         debug_interrupt_after_steps=_num(ft, "debug_interrupt_after_steps", int, lo=1, default=None),
     )
 
@@ -203,6 +206,16 @@ def _targets(value: Any) -> Any:
     if isinstance(value, str):
         return value if value == "all-linear" else [v.strip() for v in value.split(",") if v.strip()]
     return [str(v) for v in value]
+
+
+def _is_auto(value: Any) -> bool:
+    return str(value).strip().lower() == "auto"
+
+
+def precision_auto_floor() -> int:
+    from panza.train.precision import AUTO_MIN_TOKENS
+
+    return AUTO_MIN_TOKENS
 
 
 def _auto_bool(value: Any, key: str) -> str:

@@ -196,7 +196,7 @@ def cpu_runtime_bytes() -> float:
 
 
 def estimate(shapes: Shapes, opts: TrainOptions, p: Plan, *, cuda: bool, checkpointing: bool,
-             world_size: int = 1, sharded: bool = False, runtime: float | None = None) -> Estimate:
+             world_size: int = 1, sharded: bool = False, runtime: float | None = None, prefix: int = 0) -> Estimate:
     """Peak bytes of one process training ``shapes`` as ``opts`` says.
 
     ``runtime``: the interpreter and libraries, measured by the caller (``cpu_runtime_bytes``); by default
@@ -204,7 +204,8 @@ def estimate(shapes: Shapes, opts: TrainOptions, p: Plan, *, cuda: bool, checkpo
     ``sharded``: full fine-tuning under FSDP, where weights, gradients and optimizer state are split
     over ``world_size`` processes. Activations follow the tokens of one forward pass (the
     ``micro_batch_tokens`` budget, at least one ``max_seq_len`` example); with checkpointing only each
-    layer's input is kept, plus one layer's activations during its recomputation.
+    layer's input is kept, plus one layer's activations during its recomputation. ``prefix``: the
+    shared prefix's tokens, whose keys and values every row of a pass holds a copy of (and its gradient).
     """
     lin = sum(i * o for _, i, o in shapes.linears)
     other = shapes.params - lin
@@ -231,26 +232,52 @@ def estimate(shapes: Shapes, opts: TrainOptions, p: Plan, *, cuda: bool, checkpo
                 trainable += 4.0 * tw + 4.0 * max((i * o for _, i, o in targets), default=0)
     tokens = opts.micro_batch_tokens if opts.micro_batch_tokens > 0 else opts.batch_size * opts.max_seq_len
     tokens = max(min(tokens, opts.batch_size * opts.max_seq_len), opts.max_seq_len)
-    h, f = shapes.hidden, shapes.intermediate
-    per_layer = act * (10 * h + 5 * f)  # per token: norms, q/k/v/o, attention output, gated MLP (SwiGLU)
-    if opts.method != "full" and not p.four_bit and act == 4:
-        per_layer += 4 * 2 * h  # LoRA inputs kept in fp32 besides the base layer's
-    if checkpointing:
-        activations = tokens * (shapes.layers * h * act + per_layer)
-    else:
-        activations = tokens * shapes.layers * per_layer
-    from panza.train.loss import LOSS_CHUNK
-
-    activations += 3 * 4 * LOSS_CHUNK * shapes.vocab + tokens * h * 4 * 2  # one logits chunk, final hidden
-    if p.four_bit:  # a dequantised 4-bit layer in compute dtype, forward and backward
-        widest = max((i * o for _, i, o in shapes.linears), default=0)
-        activations += 2 * widest * act
-        if opts.method == "rosa":  # QRoSA's backward: the dense weight gradient gy^T x (compute dtype; the
-            activations += widest * (act + 4)  # values' gradient is read from it), squared in fp32 in warm-up
+    per_token, fixed = activation_bytes(shapes, opts, p, checkpointing)
+    activations = tokens * per_token + fixed
+    kv = sum(o for name, _, o in shapes.linears if name.endswith(("k_proj", "v_proj")))
+    activations += 2 * opts.batch_size * prefix * kv * act
     if opts.method == "full" and act < 4:  # autocast keeps a low-precision copy of every weight in a step
         weights += shapes.params * act / (world_size if sharded else 1)
     return Estimate(weights=float(weights), trainable=float(trainable), activations=float(activations),
                     overhead=runtime if runtime is not None else GPU_OVERHEAD if cuda else CPU_OVERHEAD)
+
+
+def activation_bytes(shapes: Shapes, opts: TrainOptions, p: Plan, checkpointing: bool) -> tuple[float, float]:
+    """Activation memory of one forward pass: (bytes per token, bytes whatever the tokens)."""
+    act = _BYTES[p.compute_dtype]
+    h, f = shapes.hidden, shapes.intermediate
+    per_layer = act * (10 * h + 5 * f)  # per token: norms, q/k/v/o, attention output, gated MLP (SwiGLU)
+    if opts.method != "full" and not p.four_bit and act == 4:
+        per_layer += 4 * 2 * h  # LoRA inputs kept in fp32 besides the base layer's
+    per_token = shapes.layers * h * act + per_layer if checkpointing else shapes.layers * per_layer
+    per_token += h * 4 * 2  # the final hidden state
+    from panza.train.loss import LOSS_CHUNK
+
+    fixed = 3.0 * 4 * LOSS_CHUNK * shapes.vocab  # one logits chunk
+    if p.four_bit:  # a dequantised 4-bit layer in compute dtype, forward and backward
+        widest = max((i * o for _, i, o in shapes.linears), default=0)
+        fixed += 2 * widest * act
+        if opts.method == "rosa":  # QRoSA's backward: the dense weight gradient gy^T x (compute dtype; the
+            fixed += widest * (act + 4)  # values' gradient is read from it), squared in fp32 in warm-up
+    return float(per_token), fixed
+
+
+AUTO_SHARE = 0.25  # micro_batch_tokens=auto: activations may take this share of the memory left free
+AUTO_MIN_TOKENS = 512
+
+
+def auto_micro_batch_tokens(shapes: Shapes, opts: TrainOptions, p: Plan, *, checkpointing: bool, free: float,
+                            rest: float) -> int:
+    """Tokens per forward pass for ``micro_batch_tokens=auto``: a quarter of the memory that is free
+    (``free``) once the rest of the run (``rest``: weights, adapter, runtime) is in, in steps of 256,
+    at least 512 and at most a whole batch of the longest examples.
+
+    Why: more tokens per pass is faster (a long preamble runs once per pass, fewer passes are over
+    budget and recomputed), and the right budget depends on the model and the machine.
+    """
+    per_token, fixed = activation_bytes(shapes, opts, p, checkpointing)
+    tokens = int(max(0.0, AUTO_SHARE * (free - rest) - fixed) / per_token) // 256 * 256
+    return max(AUTO_MIN_TOKENS, min(tokens, opts.batch_size * opts.max_seq_len))
 
 
 def suggestion(opts: TrainOptions, p: Plan, world_size: int) -> str:
@@ -277,6 +304,17 @@ def available_bytes(device: Any) -> tuple[float, str]:
     import psutil
 
     return float(psutil.virtual_memory().total), "this machine has"
+
+
+def free_bytes(device: Any) -> float:
+    """Memory free right now: the GPU's free memory, or this machine's available RAM."""
+    if device.type == "cuda":
+        import torch
+
+        return float(torch.cuda.mem_get_info(device)[0])
+    import psutil
+
+    return float(psutil.virtual_memory().available)
 
 
 def check_fits(est: Estimate, opts: TrainOptions, p: Plan, have: float, where: str, world_size: int = 1) -> str:

@@ -22,7 +22,7 @@ import signal
 import sys
 import threading
 import time
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
@@ -172,12 +172,26 @@ class Recipe:
     def check_memory(self) -> None:
         """The memory estimate, from the model's config alone: a run that cannot fit stops here, before
         a run directory is made and minutes are spent loading."""
-        opts = self.opts
-        self.estimate = precision.estimate(
-            precision.model_shapes(self.model_path), opts, self.plan, cuda=self.device.type == "cuda",
-            checkpointing=memory.use_checkpointing(opts, self.device), world_size=self.world.size,
-            sharded=self.sharded, runtime=None if self.device.type == "cuda" else precision.cpu_runtime_bytes())
+        shapes = precision.model_shapes(self.model_path)
+        ckpt = memory.use_checkpointing(self.opts, self.device)
+        runtime = None if self.device.type == "cuda" else precision.cpu_runtime_bytes()
+
+        def estimate() -> Any:
+            return precision.estimate(shapes, self.opts, self.plan, cuda=self.device.type == "cuda",
+                                      checkpointing=ckpt, world_size=self.world.size, sharded=self.sharded,
+                                      runtime=runtime, prefix=self.prefix_len)
+
+        self.estimate = estimate()
         have, where = precision.available_bytes(self.device)
+        if self.opts.micro_batch_auto:
+            rest = self.estimate.total - self.estimate.activations
+            free = precision.free_bytes(self.device) + (runtime or 0.0)  # the runtime is already in
+            tokens = precision.auto_micro_batch_tokens(shapes, self.opts, self.plan, checkpointing=ckpt,
+                                                       free=min(free, have), rest=rest)
+            self.opts = replace(self.opts, micro_batch_tokens=tokens)
+            self.estimate = estimate()
+            log.info("micro_batch_tokens=auto: %d tokens per forward pass", tokens)
+        opts = self.opts
         log.info("%s", precision.check_fits(self.estimate, opts, self.plan, have, where, self.world.size))
 
     def setup_model(self) -> None:
@@ -483,7 +497,7 @@ class Recipe:
             test_loss=test_loss if self.data.test else None, test_ppl=test_ppl if self.data.test else None,
             tokens=prog.tokens, target_tokens=prog.target_tokens, train_seconds=prog.train_seconds,
             tokens_per_s=tok_s, forward_passes=c["passes"], checkpointed_passes=c["checkpointed"],
-            shared_prefix_tokens=self.prefix_len,
+            shared_prefix_tokens=self.prefix_len, micro_batch_tokens=self.opts.micro_batch_tokens,
             padding_fraction=(1 - c["real"] / c["padded"]) if c["padded"] else 0.0,
             peak_rss_mb=memory.peak_rss_mb(), evals=prog.evals, history=prog.history,
         )

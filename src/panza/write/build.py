@@ -41,6 +41,7 @@ def build_writer(cfg: DictConfig) -> PanzaWriter:
         retries=max(0, int(w.retries)),
         temperature=float(w.candidates.temperature),
         top_p=float(w.candidates.top_p),
+        consensus=bool(w.consensus),
         seed=int(cfg.get("seed") or 0),
     )
     writer = PanzaWriter(llm, preambles, index, options)

@@ -21,6 +21,7 @@ from typing import Any, Protocol
 from panza.llm.base import LLM
 from panza.prompt import Preambles, build_messages
 from panza.write.adherence import draft_score, failure
+from panza.write.consensus import consensus
 from panza.write.drafts import clean_draft, clean_stream
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,7 @@ class WriterOptions:
     temperature: float = 0.7  # for the sampled candidates and retries
     top_p: float = 0.95
     seed: int = 0  # candidate k is sampled with seed + k: the same instruction gives the same draft
+    consensus: bool = False  # among equally adherent drafts keep the one closest to the others (else the first)
 
 
 class PanzaWriter:
@@ -100,28 +102,34 @@ class PanzaWriter:
     ) -> list[str]:
         """The kept draft per instruction: the best of ``best_of`` candidates, retried while it fails."""
         o = self.options
-        best = [(draft_score(i, d), d) for i, d in zip(instructions, drafts, strict=True)]
+        cands = [[(draft_score(i, d), d)] for i, d in zip(instructions, drafts, strict=True)]
         k = 0
+
+        def best(j: int) -> str:
+            top = max(s for s, _ in cands[j])
+            tied = [n for n, (s, _) in enumerate(cands[j]) if s == top]
+            if not o.consensus or len(tied) == 1:
+                return cands[j][tied[0]][1]  # the earliest best: the greedy draft on a tie
+            return cands[j][consensus([d for _, d in cands[j]], tied)][1]
 
         def compete(idx: list[int]) -> None:
             nonlocal k
             k += 1
             for j, d in zip(idx, self._sampled([prompts[j] for j in idx], k, **sampling), strict=True):
-                score = draft_score(instructions[j], d)
-                if score > best[j][0]:  # strictly better: a tie keeps the earlier (greedy) draft
-                    best[j] = (score, d)
+                cands[j].append((draft_score(instructions[j], d), d))
 
         for _ in range(max(0, o.best_of - 1)):
             compete(list(range(len(drafts))))
         for _ in range(max(0, o.retries)):
-            bad = [j for j, (_, d) in enumerate(best) if failure(instructions[j], d)]
+            bad = [j for j in range(len(drafts)) if failure(instructions[j], best(j))]
             if not bad:
                 break
             compete(bad)
-        still = sum(1 for j, (_, d) in enumerate(best) if failure(instructions[j], d))
+        kept = [best(j) for j in range(len(drafts))]
+        still = sum(1 for j, d in enumerate(kept) if failure(instructions[j], d))
         if still:
             log.info("%d draft(s) still ignore their instruction after %d tries", still, k + 1)
-        return [d for _, d in best]
+        return kept
 
     def draft(self, instruction: str, thread: Sequence[str] | None = None, **sampling: Any) -> str:
         """One cleaned draft."""
