@@ -166,6 +166,9 @@ def _resolve(target: str) -> Callable[[DictConfig], int | None]:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    from panza.logs import quiet_libraries
+
+    quiet_libraries()
     parser = build_parser()
     # Overrides may stand before or after the flags, so collect what argparse leaves over.
     args, rest = parser.parse_known_args(argv)

@@ -15,3 +15,12 @@ def setup_logging() -> None:
         root.addHandler(handler)
         root.setLevel(logging.INFO)
         root.propagate = False
+
+
+def quiet_libraries() -> None:
+    """Silence library notes that are not the user's business, before any library is imported.
+
+    bitsandbytes (imported by peft whenever it is installed) warns on each import, on AVX512-BF16
+    CPUs, that an optional kernel package (fetched from a model hub) is missing: Panza never uses it.
+    """
+    logging.getLogger("bitsandbytes.backends.cpu.ops").setLevel(logging.ERROR)
