@@ -3,11 +3,11 @@
 Two prepared data folders, each made by the product's own `panza prepare`: David's real sent mail
 (../shared/data/panza-david.jsonl, 80/20, short emails, no user preamble) and the bundled sample
 user Jen (sample/jen/sent.mbox, her ~400-token user preamble and her threads). On each,
-`panza train finetuning=lora` with the defaults runs twice in separate processes: with the
-defaults of before as the baseline (`finetuning.shared_prefix=false finetuning.micro_batch_tokens=512`:
-every example runs its preambles itself, 512 tokens per forward pass) and with today's (the
-preambles every example starts with run once per pass, and `micro_batch_tokens=auto` sizes the
-passes by the free memory). Reported per run:
+`panza train finetuning=lora` runs twice in separate processes: with the defaults of before as
+the baseline (r 8 at lr 2e-4 for 5 epochs, every example running its preambles itself, 512 tokens
+per forward pass: BEFORE below) and with today's (r 32 at lr 5e-4 for 3 epochs, the preambles every
+example starts with run once per pass, `micro_batch_tokens=auto` sizing the passes by the free
+memory). Reported per run:
 wall time of the whole command, training time, example tokens/s, forward passes, test perplexity
 and peak RSS; the ratio is the baseline's training time over the shared-prefix run's.
 
@@ -57,6 +57,17 @@ def prepare(user: str, work: Path) -> tuple[Path, list[str]]:
     return data, over
 
 
+# The defaults of before: r 8 at lr 2e-4 for 5 epochs, every example whole, 512 tokens per forward pass.
+BEFORE = ["finetuning.shared_prefix=false", "finetuning.micro_batch_tokens=512", "finetuning.lr=2e-4",
+          "finetuning.max_duration=5ep", "finetuning.lora.r=8", "finetuning.lora.lora_alpha=16"]
+
+
+def default_epochs() -> int:
+    from omegaconf import OmegaConf
+
+    return int(str(OmegaConf.load(ROOT / "configs" / "finetuning" / "lora.yaml").max_duration).removesuffix("ep"))
+
+
 def train(over: list[str], work: Path, name: str, extra: list[str]) -> dict[str, Any]:
     t0 = time.perf_counter()
     log = work / f"train-{name}.log"
@@ -92,14 +103,13 @@ def main(argv: list[str] | None = None) -> int:
         n_train = sum(1 for line in (data / "train.jsonl").open() if line.strip())
         extra = [f"finetuning.max_duration={args.steps}ba"] if args.steps else []
         res = {}
-        before = ["finetuning.shared_prefix=false", "finetuning.micro_batch_tokens=512"]  # the defaults of before
-        variants = [("before", before), ("now", [])]
+        variants = [("before", BEFORE), ("now", [])]
         variants += [(n, o.split()) for n, _, o in (a.partition("=") for a in args.also)]
         base = None
         for k, (name, ov) in enumerate(variants):
             res[name] = r = train(over, work, f"{user}-{k}", [*extra, *ov])
-            # the default schedule: 5 epochs of ceil(n / 8) steps (configs/finetuning/lora.yaml)
-            full = 5 * math.ceil(n_train / 8)
+            # the whole schedule: its epochs of ceil(n / 8) steps
+            full = (5 if ov is BEFORE else default_epochs()) * math.ceil(n_train / 8)
             r["schedule_min"] = r["train_seconds"] / r["global_step"] * full / 60
             rows.append({"user": user, "emails": n_train, "run": name, **r})
             print(f"  {user} {name}: {r['global_step']} steps in {r['train_seconds']:.0f}s "

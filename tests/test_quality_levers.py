@@ -146,7 +146,7 @@ def test_retries_redraft_only_the_failing_drafts(embedded: Any) -> None:
 def test_rouge_l_and_consensus_pick_the_draft_closest_to_the_others() -> None:
     from panza.write.consensus import consensus, lcs_len, rouge_l, words
 
-    assert lcs_len("a b c d".split(), "a c d e".split()) == 3 and lcs_len([], ["a"]) == 0
+    assert lcs_len(["a", "b", "c", "d"], ["a", "c", "d", "e"]) == 3 and lcs_len([], ["a"]) == 0
     assert rouge_l(words("Hi Anna, Monday at 9."), words("hi anna monday at 9")) == 1.0
     assert rouge_l(words("x"), []) == 0.0
     drafts = ["Hi Anna, see you on Monday at 9.", "Hi Anna, the walk moves to Monday at 9. Best, Jen",

@@ -417,7 +417,7 @@ def test_panza_train_cli_prints_run_dir_last(tiny: Path, tmp_path: Path, panza_c
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr[-2000:]
     run = Path(r.stdout.strip().splitlines()[-1])
-    assert run.parent == tmp_path / "ck" and run.name.startswith("david-tiny-llama-lora-lr0.0002-2ba-seed42-")
+    assert run.parent == tmp_path / "ck" and run.name.startswith("david-tiny-llama-lora-lr0.0005-2ba-seed42-")
     for f in ("adapter_config.json", "adapter_model.safetensors", "metrics.json", "loss_curve.png",
               "config.yaml", "tokenizer.json"):
         assert (run / f).is_file(), f

@@ -79,8 +79,8 @@ def llama8b() -> P.Shapes:
 
 def test_llama3_8b_estimates_match_its_known_size_and_refuse_with_the_fix(llama8b, tiny, tmp_path) -> None:
     assert 8.02e9 < llama8b.params < 8.04e9  # Llama-3-8B has 8.03 B parameters
-    lora = _opts("lora", "finetuning.max_seq_len=1024", "finetuning.micro_batch_tokens=1024", tmp=tmp_path,
-                 tiny=tiny)
+    lora = _opts("lora", "finetuning.max_seq_len=1024", "finetuning.micro_batch_tokens=1024", "finetuning.lora.r=8",
+                 tmp=tmp_path, tiny=tiny)
     bf16 = P.Plan("bf16", "bf16", "bf16", False, False)
     est = P.estimate(llama8b, lora, bf16, cuda=True, checkpointing=True)
     assert 14.9 * GIB < est.weights < 15.0 * GIB  # 2 bytes per weight

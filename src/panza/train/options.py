@@ -188,7 +188,7 @@ def from_config(cfg: Any) -> TrainOptions:
         rag_num_emails=_num(rag, "num_emails", int, lo=0, prefix="rag"),
         adapter=adapter,
         gradient_checkpointing=_auto_bool(_req(ft, "gradient_checkpointing"), "gradient_checkpointing"),
-        micro_batch_tokens=(precision_auto_floor() if _is_auto(_req(ft, "micro_batch_tokens"))
+        micro_batch_tokens=(AUTO_MIN_TOKENS if _is_auto(_req(ft, "micro_batch_tokens"))
                             else _num(ft, "micro_batch_tokens", int, lo=0)),
         micro_batch_auto=_is_auto(_req(ft, "micro_batch_tokens")),
         shared_prefix=_bool(_req(ft, "shared_prefix"), "shared_prefix"),
@@ -208,14 +208,11 @@ def _targets(value: Any) -> Any:
     return [str(v) for v in value]
 
 
+AUTO_MIN_TOKENS = 512  # micro_batch_tokens=auto: the fewest tokens per forward pass (the trainer sets more)
+
+
 def _is_auto(value: Any) -> bool:
     return str(value).strip().lower() == "auto"
-
-
-def precision_auto_floor() -> int:
-    from panza.train.precision import AUTO_MIN_TOKENS
-
-    return AUTO_MIN_TOKENS
 
 
 def _auto_bool(value: Any, key: str) -> str:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from panza.errors import PanzaError
-from panza.train.options import TrainOptions
+from panza.train.options import AUTO_MIN_TOKENS, TrainOptions
 
 log = logging.getLogger(__name__)
 
@@ -263,7 +263,6 @@ def activation_bytes(shapes: Shapes, opts: TrainOptions, p: Plan, checkpointing:
 
 
 AUTO_SHARE = 0.25  # micro_batch_tokens=auto: activations may take this share of the memory left free
-AUTO_MIN_TOKENS = 512
 
 
 def auto_micro_batch_tokens(shapes: Shapes, opts: TrainOptions, p: Plan, *, checkpointing: bool, free: float,
