@@ -23,7 +23,8 @@ GIB = 2**30
 _BYTES = {"fp32": 4, "bf16": 2, "fp16": 2}
 NF4_BYTES = 0.5 + 0.5 / 64 * 4 / 8 + 0.03  # 4 bits + double-quantised absmax per 64 weights, ~+ blocks padding
 CPU_OVERHEAD = 0.55 * GIB  # Python, torch, transformers and the tokenizer, measured on this CPU (bench train_memory)
-CPU_LATE = 0.15 * GIB      # what a CPU run still imports and allocates after the estimate (tokenizer, optimizer, data)
+CPU_LATE = 0.2 * GIB       # what a CPU run still imports and allocates after the estimate (tokenizer, optimizer, data,
+                           # peft); 0.15 GiB fell 8 MiB short on a clean clone
 GPU_OVERHEAD = 0.9 * GIB   # CUDA context, cuBLAS workspaces and allocator slack
 NO_FULL_4BIT = ("finetuning.precision=4bit trains adapters over a frozen 4-bit base: use finetuning=lora or rosa "
                 "(full fine-tuning cannot update 4-bit weights)")
