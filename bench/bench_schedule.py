@@ -107,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
         variants += [(n, o.split()) for n, _, o in (a.partition("=") for a in args.also)]
         base = None
         for k, (name, ov) in enumerate(variants):
-            res[name] = r = train(over, work, f"{user}-{k}", [*extra, *ov])
+            res[name] = r = train(over, work, f"{user}-{k}", [*ov, *extra])  # --steps wins
             # the whole schedule: its epochs of ceil(n / 8) steps
             full = (5 if ov is BEFORE else default_epochs()) * math.ceil(n_train / 8)
             r["schedule_min"] = r["train_seconds"] / r["global_step"] * full / 60
