@@ -160,6 +160,7 @@ def from_config(cfg: Any) -> TrainOptions:
             raise PanzaError("finetuning.rosa: lora_r=0 and spa_d=0 leave nothing to train")
     rag = cfg.get("rag") or {}
     resume = _req(ft, "resume")
+    mbt_auto = _is_auto(_req(ft, "micro_batch_tokens"))
     return TrainOptions(
         method=method,
         lr=_num(ft, "lr", float, lo=0),
@@ -188,9 +189,8 @@ def from_config(cfg: Any) -> TrainOptions:
         rag_num_emails=_num(rag, "num_emails", int, lo=0, prefix="rag"),
         adapter=adapter,
         gradient_checkpointing=_auto_bool(_req(ft, "gradient_checkpointing"), "gradient_checkpointing"),
-        micro_batch_tokens=(AUTO_MIN_TOKENS if _is_auto(_req(ft, "micro_batch_tokens"))
-                            else _num(ft, "micro_batch_tokens", int, lo=0)),
-        micro_batch_auto=_is_auto(_req(ft, "micro_batch_tokens")),
+        micro_batch_tokens=AUTO_MIN_TOKENS if mbt_auto else _num(ft, "micro_batch_tokens", int, lo=0),
+        micro_batch_auto=mbt_auto,
         shared_prefix=_bool(_req(ft, "shared_prefix"), "shared_prefix"),
         debug_interrupt_after_steps=_num(ft, "debug_interrupt_after_steps", int, lo=1, default=None),
     )
@@ -216,7 +216,7 @@ def _is_auto(value: Any) -> bool:
 
 
 def _auto_bool(value: Any, key: str) -> str:
-    if str(value).lower() == "auto":
+    if _is_auto(value):
         return "auto"
     return "true" if _bool(value, key) else "false"
 
