@@ -157,6 +157,23 @@ def test_rouge_l_and_consensus_pick_the_draft_closest_to_the_others() -> None:
     assert consensus(["same", "same"], [0, 1]) == 0  # a tie keeps the earliest (the greedy draft)
 
 
+def test_consensus_length_weight_moves_the_pick_to_the_typical_length() -> None:
+    from panza.write.consensus import consensus, words
+
+    # Plain MBR favours the short draft: its few words are in every other draft, while the longer
+    # drafts each add details of their own.
+    drafts = ["Hi Anna, Monday at 9 works.",
+              "Hi Anna, Monday at 9 works. The nursery delivery slipped, so we move the walk. Best, Jen",
+              "Hi Anna, Monday at 9 works for me. Our plants arrive late this week, sorry about Friday. Jen",
+              "Hi Anna, Monday at 9 works. Could you tell the team that Friday is off? Thanks, Jen",
+              "Hi Anna, Monday at 9 works well. I will bring the updated plan along with coffee. Jen"]
+    plain = consensus(drafts, range(5))
+    weighted = consensus(drafts, range(5), length_weight=0.5)
+    assert len(words(drafts[plain])) == 6
+    assert weighted != plain and len(words(drafts[weighted])) > 12
+    assert consensus(drafts, range(5), length_weight=0.0) == plain  # off = plain MBR
+
+
 def test_consensus_keeps_the_most_typical_of_the_most_adherent_drafts(embedded: Any) -> None:
     from panza.prompt import Preambles
     from panza.write.consensus import consensus

@@ -42,6 +42,7 @@ def build_writer(cfg: DictConfig) -> PanzaWriter:
         temperature=float(w.candidates.temperature),
         top_p=float(w.candidates.top_p),
         consensus=bool(w.consensus),
+        length_weight=float(w.length_weight),
         seed=int(cfg.get("seed") or 0),
     )
     writer = PanzaWriter(llm, preambles, index, options)

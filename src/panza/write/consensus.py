@@ -4,12 +4,19 @@ Why: when several drafts carry the instruction equally well, the draft closest t
 the model's most typical answer, with fewer of a single sample's detours and invented details. It is
 minimum-Bayes-risk decoding with the candidates as pseudo-references and ROUGE-L (word LCS) as the
 similarity: the metric the drafts are measured by.
+
+Plain MBR leans short: a short draft shares a larger share of its words with every other draft, so
+it wins the vote while the model's own drafts are longer (on David's test split the kept drafts were
+0.73 of the real emails' length, the greedy ones 0.91). ``length_weight`` takes off, per draft, that
+weight times its relative distance from the candidates' median length, so the typical draft is also
+of the typical length (measured: length ratio 0.73 -> 0.88, ROUGE-L and BLEU a little up).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from statistics import median
 
 _WORD = re.compile(r"\w+")
 
@@ -40,12 +47,16 @@ def rouge_l(a: Sequence[str], b: Sequence[str]) -> float:
     return 2 * n / (len(a) + len(b))
 
 
-def consensus(texts: Sequence[str], eligible: Sequence[int]) -> int:
-    """The index among ``eligible`` whose text has the highest mean ROUGE-L to all other ``texts``
-    (the earliest on a tie, so the greedy draft wins when nothing separates them)."""
+def consensus(texts: Sequence[str], eligible: Sequence[int], length_weight: float = 0.0) -> int:
+    """The index among ``eligible`` whose text has the highest mean ROUGE-L to all other ``texts``,
+    less ``length_weight`` x its relative distance from the median length of ``texts`` (the earliest
+    on a tie, so the greedy draft wins when nothing separates them)."""
     toks = [words(t) for t in texts]
+    others = max(1, len(toks) - 1)
+    typical = max(1.0, float(median(len(t) for t in toks))) if toks else 1.0
 
     def support(i: int) -> float:
-        return sum(rouge_l(toks[i], toks[j]) for j in range(len(toks)) if j != i)
+        agree = sum(rouge_l(toks[i], toks[j]) for j in range(len(toks)) if j != i) / others
+        return agree - length_weight * abs(len(toks[i]) - typical) / typical
 
     return max(eligible, key=lambda i: (support(i), -i))

@@ -44,6 +44,7 @@ class WriterOptions:
     top_p: float = 0.95
     seed: int = 0  # candidate k is sampled with seed + k: the same instruction gives the same draft
     consensus: bool = False  # among equally adherent drafts keep the one closest to the others (else the first)
+    length_weight: float = 0.0  # consensus also favours drafts near the candidates' median length
 
 
 class PanzaWriter:
@@ -110,7 +111,7 @@ class PanzaWriter:
             tied = [n for n, (s, _) in enumerate(cands[j]) if s == top]
             if not o.consensus or len(tied) == 1:
                 return cands[j][tied[0]][1]  # the earliest best: the greedy draft on a tie
-            return cands[j][consensus([d for _, d in cands[j]], tied)][1]
+            return cands[j][consensus([d for _, d in cands[j]], tied, o.length_weight)][1]
 
         def compete(idx: list[int]) -> None:
             nonlocal k
