@@ -277,6 +277,63 @@ def test_retry_then_fallback_then_cache(tmp_path: Path) -> None:
     assert third.run(records, progress=False) == out2 and third.stats.cached == 3
 
 
+class BySeed(Scripted):
+    """Answers per email keyword and call: the greedy call first, then one per sampled seed, in order."""
+
+    def complete_chat(
+        self, batch: list[list[dict[str, str]]], prefills: list[str], **sampling: Any
+    ) -> list[str]:
+        self.calls.append({"n": len(batch), **sampling})
+        k = len(self.calls) - 1
+        return [
+            str(next(v for key, v in self.answers.items() if key in m[-1]["content"])[k]) for m in batch
+        ]
+
+
+def test_candidates_keep_the_valid_output_that_carries_most_of_the_email(tmp_path: Path) -> None:
+    email = "The invoice 4471 for the Riga workshop is attached; please pay it by Friday."
+    records = [rec(email, message_id="<1>", to=["Ann <a@x>"]), rec("Thanks, see you soon!", message_id="<2>",
+                                                                     to=["Bo <b@x>"])]
+    llm = BySeed({
+        "invoice": ["Write to Ann to send a document.",                        # greedy: valid but vague
+                    "Write to Ann to send invoice 9999.",                      # invented number: rejected
+                    "Write to Ann to send invoice 4471 for the Riga workshop and ask her to pay by Friday.",
+                    "Write to Ann to talk about the weather in Spain and the football."],  # off the email
+        "Thanks": ["Write to Bo to say thanks and see you soon."] * 4,
+    })
+    settings = PlaybackSettings(candidates=4, retry_temperatures=(0.7, 1.0), append_facts=False)
+    pb = Playback(llm, load_template(PROMPT), model="scripted", settings=settings)
+    out = pb.run(records, progress=False)
+    assert out[0]["summary"].startswith("Write to Ann to send invoice 4471 for the Riga")
+    assert out[1]["summary"] == "Write to Bo to say thanks and see you soon."  # a tie keeps the greedy output
+    assert [r["summary_source"] for r in out] == ["llm", "llm"]
+    assert len(llm.calls) == 4 and pb.stats.reranked == 1 and pb.stats.problems["invented_number"] == 1
+    # greedy, then sampled candidates with their own seeds, alternating the retry temperatures
+    assert [(c.get("do_sample"), c.get("temperature"), c.get("seed")) for c in llm.calls[1:]] == [
+        (True, 0.7, 43), (True, 1.0, 44), (True, 0.7, 45)]
+    # candidates > 1 is part of the cache key; 1 keeps the keys of before
+    one, four = PlaybackSettings(), PlaybackSettings(candidates=4)
+    assert cache_key("m", "p", one, records[0]) != cache_key("m", "p", four, records[0])
+    assert cache_key("m", "p", one, records[0]) == cache_key("m", "p", PlaybackSettings(append_facts=False), records[0])
+
+
+def test_content_score_weights_rare_words_in_any_language() -> None:
+    emails = [
+        "Hallo Anna, der Termin am Montag passt, ich bringe die Pläne für den Elbpark mit.",
+        "Hallo Tom, der Bericht ist fertig, ich schicke ihn dir morgen.",
+        "Hallo Bo, der Zug kommt um 9 Uhr an, ich hole dich ab.",
+    ]
+    w = T.content_weights(emails)
+    assert w["hallo"] < w["elbpar"] and w["der"] < w["termin"]  # stems: the first 6 letters
+    start = "Write to Anna to"
+    full = "Write to Anna to say Monday's appointment works and I will bring the Elbpark plans (Termin am Montag, Pläne)."
+    vague = "Write to Anna to say hello."
+    invented = "Write to Anna to cancel the Termin because of the Hamburg harbour strike and the rain."
+    scores = [T.content_score(x, emails[0], w, start) for x in (full, vague, invented)]
+    assert scores[0] > scores[2] > scores[1] == 0.0
+    assert T.content_score("Write to Anna to", emails[0], w, start) == 0.0  # nothing but the opening
+
+
 # ---- quality scoring -----------------------------------------------------------------------------------
 
 
@@ -318,3 +375,16 @@ def test_embedded_model_writes_valid_instructions(tmp_path: Path) -> None:
             assert T.problem(r["summary"], r["email"], T.opening(r)) is None
     assert sum(r["summary_source"] != "fallback" for r in out) >= 2
     assert len(list(PlaybackCache(tmp_path / "c.jsonl").load())) == 3
+    # Three candidates per email: the kept instruction carries at least as much of the email as the
+    # greedy one above (which is one of the candidates), and is still valid.
+    three = Playback(llm, load_template(PROMPT), model="embedded",
+                     settings=PlaybackSettings(batch_size=3, candidates=3, append_facts=False))
+    greedy = Playback(llm, load_template(PROMPT), model="embedded",
+                      settings=PlaybackSettings(batch_size=3, append_facts=False)).run(rows, progress=False)
+    w = T.content_weights(r["email"] for r in rows)
+    for r, g, k in zip(rows, greedy, three.run(rows, progress=False), strict=True):
+        if g["summary_source"] == "fallback" or k["summary_source"] == "fallback":
+            continue
+        assert T.problem(k["summary"], r["email"], T.opening(r)) is None
+        assert T.content_score(k["summary"], r["email"], w, T.opening(r)) >= T.content_score(
+            g["summary"], r["email"], w, T.opening(r))

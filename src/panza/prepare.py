@@ -249,6 +249,7 @@ def main(cfg: DictConfig) -> int:
                 "max_new_tokens",
                 "repetition_penalty",
                 "retry_temperatures",
+                "candidates",
                 "seed",
                 "append_facts",
                 "max_facts",

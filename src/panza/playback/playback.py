@@ -40,6 +40,7 @@ class PlaybackSettings:
     max_new_tokens: int = 64
     repetition_penalty: float = 1.0
     retry_temperatures: tuple[float, ...] = (0.7, 1.0)
+    candidates: int = 1  # outputs per email (greedy + sampled); the valid one carrying most of the email is kept
     seed: int = 42
     append_facts: bool = True
     max_facts: int = 6
@@ -54,6 +55,7 @@ class PlaybackSettings:
             max_new_tokens=int(get("max_new_tokens", 64)),
             repetition_penalty=float(get("repetition_penalty", 1.0)),
             retry_temperatures=tuple(float(t) for t in (get("retry_temperatures", None) or (0.7, 1.0))),
+            candidates=max(1, int(get("candidates", 1))),
             seed=int(get("seed", 42)),
             append_facts=bool(get("append_facts", True)),
             max_facts=max(0, int(get("max_facts", 6))),
@@ -68,6 +70,7 @@ class PlaybackStats:
     errors: int = 0
     seconds: float = 0.0
     generated: int = 0
+    reranked: int = 0  # emails whose kept instruction is not the first valid output (candidates > 1)
     fallbacks: list[str] = field(default_factory=list)
 
     def table(self) -> Any:
@@ -85,6 +88,8 @@ class PlaybackStats:
         t.add_row("from cache", str(self.cached), "")
         if self.problems:
             t.add_row("rejected outputs", ", ".join(f"{k} {v}" for k, v in self.problems.most_common()), "")
+        if self.reranked:
+            t.add_row("reranked (a fuller candidate kept)", str(self.reranked), "")
         if self.errors:
             t.add_row("model errors", str(self.errors), "")
         if self.fallbacks:
@@ -149,7 +154,8 @@ def cache_key(model: str, template: str, settings: PlaybackSettings, record: dic
             record.get("subject") or "",
             record.get("to") or [],
             bool(record.get("in_reply_to")),
-        ],
+        ]
+        + ([settings.candidates] if settings.candidates > 1 else []),  # 1: the keys of before stay valid
         ensure_ascii=False,
     )
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
@@ -179,6 +185,7 @@ class Playback:
         self.settings = settings or PlaybackSettings()
         self.cache = cache
         self.stats = PlaybackStats()
+        self.weights: dict[str, float] | None = None  # content_score's stem weights, from all emails of a run
 
     def complete(self, batch: list[list[dict[str, str]]], prefills: list[str], **sampling: Any) -> list[str]:
         if self._complete is None:
@@ -219,28 +226,36 @@ class Playback:
         return out
 
     def summarize_batch(self, records: Sequence[dict[str, Any]]) -> list[tuple[str, str, bool]]:
-        """(instruction, source, cacheable) per record: greedy, then sampled retries, then a fallback.
+        """(instruction, source, cacheable) per record.
 
-        A fallback forced by model *errors* (not by bad outputs) is not cacheable: the error may be
-        transient, so the next run tries the model again.
+        ``candidates`` outputs per email (greedy, then sampled), the valid one with the highest
+        :func:`~panza.playback.instructions.content_score` kept (the earliest on a tie); an email with
+        no valid candidate gets sampled retries, then a fallback. A fallback forced by model *errors*
+        (not by bad outputs) is not cacheable: the error may be transient, so the next run tries again.
         """
         s = self.settings
         msgs = T.parse_template(self.template)
         examples = [m["content"] for m in msgs[:-1] if m["role"] == "assistant"]
         rendered = [T.summary_prompt(msgs, r, s.max_email_chars) for r in records]
-        result: list[tuple[str, str, bool] | None] = [None] * len(records)
+        weights = self.weights or T.content_weights(str(r.get("email") or "") for r in records)
+        valid: list[list[tuple[int, str]]] = [[] for _ in records]
         errored: set[int] = set()
-        todo = list(range(len(records)))
+        temps = s.retry_temperatures or (0.7,)
         attempts: list[dict[str, Any]] = [{"do_sample": False}]
         attempts += [
-            {"do_sample": True, "temperature": t, "top_p": 0.95, "seed": s.seed + i + 1}
+            {"do_sample": True, "temperature": temps[(i - 1) % len(temps)], "top_p": 0.95, "seed": s.seed + i}
+            for i in range(1, s.candidates)
+        ]
+        rounds = len(attempts)  # every email gets these; the retries only go to emails with no valid output
+        attempts += [
+            {"do_sample": True, "temperature": t, "top_p": 0.95, "seed": s.seed + rounds + i}
             for i, t in enumerate(s.retry_temperatures)
         ]
         for n, sampling in enumerate(attempts):
+            todo = [i for i in range(len(records)) if n < rounds or not valid[i]]
             if not todo:
                 break
             raw = self._ask([rendered[i] for i in todo], **sampling)
-            left = []
             for i, out in zip(todo, raw, strict=True):
                 instr = T.clean_output(out or "", rendered[i][1])
                 r = records[i]
@@ -253,19 +268,28 @@ class Playback:
                     )
                 )
                 if why is None:
-                    result[i] = (instr, "llm" if n == 0 else "retry", True)
+                    valid[i].append((n, instr))
                 else:
                     self.stats.problems[why] += 1
                     if why == "error":
                         errored.add(i)
-                    left.append(i)
-            todo = left
-        for i in todo:
-            result[i] = (T.fallback_instruction(records[i]), "fallback", i not in errored)
-            self.stats.fallbacks.append(
-                str(records[i].get("message_id") or records[i].get("subject") or f"#{i}")
+        result: list[tuple[str, str, bool]] = []
+        for i, found in enumerate(valid):
+            if not found:
+                result.append((T.fallback_instruction(records[i]), "fallback", i not in errored))
+                self.stats.fallbacks.append(
+                    str(records[i].get("message_id") or records[i].get("subject") or f"#{i}")
+                )
+                continue
+            email = str(records[i].get("email") or "")
+            pick = max(
+                range(len(found)),
+                key=lambda k: (T.content_score(found[k][1], email, weights, rendered[i][1]), -k),
             )
-        return [r for r in result if r is not None]
+            self.stats.reranked += pick > 0
+            n, instr = found[pick]
+            result.append((instr, "llm" if n < rounds else "retry", True))
+        return result
 
     # ---- the whole set -------------------------------------------------------------------------
     def run(self, records: Sequence[dict[str, Any]], progress: bool = True) -> list[dict[str, Any]]:
@@ -275,6 +299,8 @@ class Playback:
         keys = [cache_key(self.model, self.template, self.settings, r) for r in records]
         done: dict[str, dict[str, Any]] = dict(self.cache.load()) if self.cache else {}
         pending = [i for i, k in enumerate(keys) if k not in done]
+        if pending and self.settings.candidates > 1 and self.weights is None:
+            self.weights = T.content_weights(str(r.get("email") or "") for r in records)
         self.stats.cached = len(records) - len(pending)
         bar = tqdm(
             total=len(records),
