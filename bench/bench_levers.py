@@ -60,20 +60,22 @@ def cached(work: Path, name: str, key: Any, make: Any) -> Any:
     return out
 
 
-def playback(llm: Any, test: list[dict[str, Any]], prompt: Path, append: bool) -> list[str]:
+def playback(llm: Any, test: list[dict[str, Any]], prompt: Path, append: bool, candidates: int = 1) -> list[str]:
     from panza.playback import Playback, PlaybackSettings, load_template
 
-    settings = PlaybackSettings(append_facts=append)
+    settings = PlaybackSettings(append_facts=append, candidates=candidates)
     out = Playback(llm, load_template(prompt), model="bench", settings=settings).run(test, progress=False)
     return [r["summary"] for r in out]
 
 
 def instruction_scores(test: list[dict[str, Any]], instructions: list[str]) -> dict[str, float]:
-    """Key-fact recall (the playback check), email-fact recall (eval's extractor on the email), words."""
+    """Key-fact recall (the playback check), email-fact recall (eval's extractor on the email), the
+    IDF-weighted word F1 against the email (what playback.candidates ranks by), words."""
     from panza.playback import instructions as T
     from panza.write.adherence import extract_facts
 
-    key, indep, nwords = [], [], []
+    weights = T.content_weights(r["email"] for r in test)
+    key, indep, nwords, content = [], [], [], []
     for r, ins in zip(test, instructions, strict=True):
         cov = T.fact_coverage(ins, r["email"], T.recipient(r))
         if cov["fact_recall"] is not None:
@@ -83,8 +85,9 @@ def instruction_scores(test: list[dict[str, Any]], instructions: list[str]) -> d
         if facts:
             indep.append(sum(f.carried_by(ins) for f in facts) / len(facts))
         nwords.append(len(T.words(ins)))
-    return {"key_fact_recall": mean(key), "email_fact_recall": mean(indep), "words": mean(nwords),
-            "max_words": max(nwords)}
+        content.append(T.content_score(ins, r["email"], weights, T.opening(r)))
+    return {"key_fact_recall": mean(key), "email_fact_recall": mean(indep), "content_f1": mean(content),
+            "words": mean(nwords), "max_words": max(nwords)}
 
 
 def drafts(llm: Any, instructions: list[str], system: str, best_of: int, retries: int, max_new: int) -> list[str]:
@@ -125,6 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--max-new-tokens", type=int, default=160)
     p.add_argument("--best-of", type=int, default=3)
     p.add_argument("--retries", type=int, default=2)
+    p.add_argument("--candidates", type=int, default=4, help="playback candidates per email for the reranking row")
     p.add_argument("--threads", type=int, default=1,
                    help="llama.cpp threads (default 1: on a shared CPU more threads spin and run slower)")
     p.add_argument("--show", type=int, default=3, help="drafts shown side by side with the real email")
@@ -152,26 +156,31 @@ def main(argv: list[str] | None = None) -> int:
     text = lambda path: path.read_text(encoding="utf-8")  # noqa: E731
     old_prompt, new_prompt = BASELINES / "summarization_prompt_v0.txt", CONFIGS / "playback" / "summarization_prompt.txt"
     pb = {
-        "v0 prompt (before)": (old_prompt, False),
-        "facts in prompt": (new_prompt, False),
-        "facts in prompt + appended": (new_prompt, True),
+        "v0 prompt (before)": (old_prompt, False, 1),
+        "facts in prompt": (new_prompt, False, 1),
+        "facts in prompt + appended": (new_prompt, True, 1),
+        f"{args.candidates} candidates, reranked": (new_prompt, False, args.candidates),
+        f"{args.candidates} candidates, reranked + appended": (new_prompt, True, args.candidates),
     }
     ins: dict[str, list[str]] = {}
     rows = []
-    for name, (prompt, append) in pb.items():
+    plain: dict[int, str] = {}  # candidates -> the row of the same model outputs without appended facts
+    for name, (prompt, append, n) in pb.items():
         if append:  # what playback does after the model (and its cache): the same model outputs, plus facts
             from panza.playback import instructions as T
 
-            ins[name] = [T.with_facts(i, T.instruction_facts(r)) for i, r in zip(ins["facts in prompt"], test, strict=True)]
+            ins[name] = [T.with_facts(i, T.instruction_facts(r)) for i, r in zip(ins[plain[n]], test, strict=True)]
         else:
-            key = [text(prompt), append, [r["email"] for r in test]]
-            ins[name] = cached(work, "playback", key, lambda p=prompt, a=append: playback(llm(), test, p, a))
+            plain[n] = name
+            key = [text(prompt), append, [r["email"] for r in test]] + ([n] if n > 1 else [])
+            ins[name] = cached(work, "playback", key, lambda p=prompt, a=append, n=n: playback(llm(), test, p, a, n))
         rows.append({"playback": name, **instruction_scores(test, ins[name])})
     print(f"\ninstructions of the {len(test)} test emails (embedded model, llama.cpp)")
-    print("| playback | key-fact recall | email-fact recall | words (mean) | words (max) |\n|---|---|---|---|---|")
+    print("| playback | key-fact recall | email-fact recall | content F1 | words (mean) | words (max) |\n"
+          "|---|---|---|---|---|---|")
     for r in rows:
         print(f"| {r['playback']} | {r['key_fact_recall']:.2f} | {r['email_fact_recall']:.2f} | "
-              f"{r['words']:.1f} | {r['max_words']} |")
+              f"{r['content_f1']:.2f} | {r['words']:.1f} | {r['max_words']} |")
 
     context = Context([r["email"] for r in train])
     if OTHERS.is_file():
@@ -186,6 +195,8 @@ def main(argv: list[str] | None = None) -> int:
         "new system prompt, new instructions": (new_sys, new_ins, 1, 0),
         f"new system prompt, new instructions, best-of-{args.best_of}/retry (default)":
             (new_sys, new_ins, args.best_of, args.retries),
+        f"... with {args.candidates}-candidate reranked instructions":
+            (new_sys, ins[f"{args.candidates} candidates, reranked + appended"][: len(dtest)], args.best_of, args.retries),
     }
     table, texts = [], {}
     for name, (system, instr, n, retries) in systems.items():
@@ -205,11 +216,12 @@ def main(argv: list[str] | None = None) -> int:
         fails = ", ".join(f"{k} {v}" for k, v in sorted(r["failures"].items()))
         print(f"| {r['system']} | {f(r['facts'])} | {f(r['failed'])}{f' ({fails})' if fails else ''} | "
               f"{f(r['ROUGE-L'], '.3f')} | {f(r['BLEU'], '.3f')} | {f(r['length'])} | {f(r['attributed'])} |")
-    names = list(texts)
+    names, names_pb = list(texts), list(pb)
     for j in range(min(args.show, len(dtest))):
         print(f"\n### test email {j + 1}\n**real**: {test[j]['email']!r}")
         print(f"**v0 instruction**: {old_ins[j]}\n**new instruction**: {new_ins[j]}")
-        print(f"**baseline draft**: {texts[names[0]][j]!r}\n**default draft**: {texts[names[-1]][j]!r}")
+        print(f"**baseline draft**: {texts[names[0]][j]!r}\n**default draft**: {texts[names[-2]][j]!r}")
+        print(f"**reranked instruction**: {ins[names_pb[-1]][j]}\n**its draft**: {texts[names[-1]][j]!r}")
     (work / "results.json").write_text(json.dumps({"playback": rows, "drafts": table}, indent=1), encoding="utf-8")
     return 0
 

@@ -137,6 +137,7 @@ def test_json_resumes_from_partial_drafts(workspace: Path) -> None:
             "interfaces=json",
             *FAST,
             "writer.rag.enabled=false",
+            "writer.length_weight=0.25",
             f"user.data_dir={workspace / 'data'}",
             f"user.user_preamble_path={workspace / 'me.txt'}",
         ],
@@ -150,7 +151,9 @@ def test_json_resumes_from_partial_drafts(workspace: Path) -> None:
         + '{"key": "cut off by a cra',
         encoding="utf-8",
     )
-    batch.draft_jobs(build_writer(cfg), cfg.interfaces, jobs)
+    writer = build_writer(cfg)
+    assert writer.options.length_weight == 0.25 and writer.options.consensus  # the config reaches the writer
+    batch.draft_jobs(writer, cfg.interfaces, jobs)
     out = json.loads((workspace / "data" / "drafts.json").read_text())
     drafts = {r["prompt"]: r["panza_responses"] for r in out["responses"]}
     assert drafts[done.prompt] == ["KEPT FROM BEFORE"]
