@@ -28,7 +28,9 @@ def build(out: Path, limit: int | None = None, source: Path = SOURCE) -> int:
         msg = EmailMessage()
         msg["From"] = f"David <{ADDRESS}>"
         msg["To"] = f"contact{i}@example.org"
-        msg["Subject"] = rec.get("subject") or ""
+        # One record's subject ends in CRLF: left in, it ends the header block and its body starts
+        # with the remaining headers (which then look like text David wrote).
+        msg["Subject"] = " ".join((rec.get("subject") or "").split())
         msg["Date"] = format_datetime(start + timedelta(days=i, minutes=7 * i))
         msg["Message-ID"] = f"<david-{i:04d}@panza-user.example>"
         msg.set_content(rec["email"])
