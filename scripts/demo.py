@@ -41,8 +41,10 @@ def step(title: str, args: list[str]) -> str:
 def main() -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     t0 = time.perf_counter()
+    # One playback output per email: the default's 8 candidates (fuller instructions, ~8x the playback
+    # time) would not fit the demo's 15 minutes; `panza prepare user=jen` runs the default.
     step("Extract what Jen wrote, make instructions (data playback), build the RAG index",
-         ["prepare", "user=jen", "--mbox", "sample/jen/sent.mbox"])
+         ["prepare", "user=jen", "--mbox", "sample/jen/sent.mbox", "playback.candidates=1"])
     # Jen's examples average ~800 tokens, ~480 of them her user preamble, which runs once per forward
     # pass (shared prefix): LoRA does ~9 s a step of 8 emails on 2 CPU cores, so the demo trains 24
     # steps (~1.3 epochs, ~4 minutes) of a small adapter at a high learning rate: in so few steps it
