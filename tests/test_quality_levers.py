@@ -143,6 +143,24 @@ def test_retries_redraft_only_the_failing_drafts(embedded: Any) -> None:
     assert llm.calls[0] == (1, False) and len(llm.calls) <= 3
 
 
+def test_retry_missing_redrafts_drafts_that_miss_a_fact(embedded: Any) -> None:
+    from panza.prompt import Preambles
+    from panza.write.writer import PanzaWriter, WriterOptions
+
+    # Twelve tokens cannot carry all of these facts: without retry_missing only a failing draft is
+    # re-drafted, with it the draft is re-drafted all `retries` times, and the kept one carries at
+    # least as many facts as the draft kept without.
+    instr = ["Write to Anna to move Friday's Elbpark site walk to Monday at 9 because the nursery delivery slipped."]
+    llm = _Counting(embedded)
+    plain = PanzaWriter(llm, Preambles(), options=WriterOptions(retries=2)).run_batch(instr)[0][0]
+    plain_calls = list(llm.calls)
+    assert draft_score(instr[0], plain) < 1.0 and len(plain_calls) <= 3
+    llm.calls.clear()
+    kept = PanzaWriter(llm, Preambles(), options=WriterOptions(retries=2, retry_missing=True)).run_batch(instr)[0][0]
+    assert llm.calls == [(1, False), (1, True), (1, True)] and llm.calls[: len(plain_calls)] == plain_calls
+    assert draft_score(instr[0], kept) >= draft_score(instr[0], plain)
+
+
 def test_rouge_l_and_consensus_pick_the_draft_closest_to_the_others() -> None:
     from panza.write.consensus import consensus, lcs_len, rouge_l, words
 

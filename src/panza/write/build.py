@@ -39,6 +39,7 @@ def build_writer(cfg: DictConfig) -> PanzaWriter:
         thread_max_chars=int(thread_cfg.max_chars),
         best_of=max(1, int(w.best_of)),
         retries=max(0, int(w.retries)),
+        retry_missing=bool(w.retry_missing),
         temperature=float(w.candidates.temperature),
         top_p=float(w.candidates.top_p),
         consensus=bool(w.consensus),

@@ -40,6 +40,7 @@ class WriterOptions:
     thread_max_chars: int = 4000
     best_of: int = 1  # drafts made per instruction (the greedy one + sampled ones); the best is kept
     retries: int = 0  # sampled re-drafts of a draft that refuses, echoes, loops or is empty
+    retry_missing: bool = False  # ... and of a draft that still misses a fact of its instruction
     temperature: float = 0.7  # for the sampled candidates and retries
     top_p: float = 0.95
     seed: int = 0  # candidate k is sampled with seed + k: the same instruction gives the same draft
@@ -101,7 +102,8 @@ class PanzaWriter:
     def choose(
         self, instructions: list[str], prompts: list[list[dict[str, str]]], drafts: list[str], **sampling: Any
     ) -> list[str]:
-        """The kept draft per instruction: the best of ``best_of`` candidates, retried while it fails."""
+        """The kept draft per instruction: the best of ``best_of`` candidates, retried while it fails
+        (or, with ``retry_missing``, while it misses a fact)."""
         o = self.options
         cands = [[(draft_score(i, d), d)] for i, d in zip(instructions, drafts, strict=True)]
         k = 0
@@ -121,8 +123,12 @@ class PanzaWriter:
 
         for _ in range(max(0, o.best_of - 1)):
             compete(list(range(len(drafts))))
+        def short(j: int) -> bool:  # fails, or (retry_missing) carries fewer facts than asked
+            d = best(j)
+            return bool(failure(instructions[j], d)) or (o.retry_missing and draft_score(instructions[j], d) < 1.0)
+
         for _ in range(max(0, o.retries)):
-            bad = [j for j in range(len(drafts)) if failure(instructions[j], best(j))]
+            bad = [j for j in range(len(drafts)) if short(j)]
             if not bad:
                 break
             compete(bad)
