@@ -237,7 +237,6 @@ class Playback:
         msgs = T.parse_template(self.template)
         examples = [m["content"] for m in msgs[:-1] if m["role"] == "assistant"]
         rendered = [T.summary_prompt(msgs, r, s.max_email_chars) for r in records]
-        weights = self.weights or T.content_weights(str(r.get("email") or "") for r in records)
         valid: list[list[tuple[int, str]]] = [[] for _ in records]
         errored: set[int] = set()
         temps = s.retry_temperatures or (0.7,)
@@ -274,6 +273,7 @@ class Playback:
                     if why == "error":
                         errored.add(i)
         result: list[tuple[str, str, bool]] = []
+        weights: dict[str, float] | None = None
         for i, found in enumerate(valid):
             if not found:
                 result.append((T.fallback_instruction(records[i]), "fallback", i not in errored))
@@ -281,11 +281,15 @@ class Playback:
                     str(records[i].get("message_id") or records[i].get("subject") or f"#{i}")
                 )
                 continue
-            email = str(records[i].get("email") or "")
-            pick = max(
-                range(len(found)),
-                key=lambda k: (T.content_score(found[k][1], email, weights, rendered[i][1]), -k),
-            )
+            pick = 0
+            if len(found) > 1:  # only then is there a choice (never with candidates=1)
+                # run() sets the weights from all its emails; a batch summarized alone uses its own
+                weights = weights or self.weights or T.content_weights(str(r.get("email") or "") for r in records)
+                email = str(records[i].get("email") or "")
+                pick = max(
+                    range(len(found)),
+                    key=lambda k: (T.content_score(found[k][1], email, weights, rendered[i][1]), -k),
+                )
             self.stats.reranked += pick > 0
             n, instr = found[pick]
             result.append((instr, "llm" if n < rounds else "retry", True))

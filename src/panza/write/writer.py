@@ -121,11 +121,15 @@ class PanzaWriter:
             for j, d in zip(idx, self._sampled([prompts[j] for j in idx], k, **sampling), strict=True):
                 cands[j].append((draft_score(instructions[j], d), d))
 
+        def short(j: int) -> bool:
+            """The kept draft fails or, with ``retry_missing``, scores below 1 (a fact missed, a gap):
+            its score is the top one already in ``cands``, and a failure scores below 1 too."""
+            if o.retry_missing:
+                return max(s for s, _ in cands[j]) < 1.0
+            return failure(instructions[j], best(j)) is not None
+
         for _ in range(max(0, o.best_of - 1)):
             compete(list(range(len(drafts))))
-        def short(j: int) -> bool:  # fails, or (retry_missing) carries fewer facts than asked
-            d = best(j)
-            return bool(failure(instructions[j], d)) or (o.retry_missing and draft_score(instructions[j], d) < 1.0)
 
         for _ in range(max(0, o.retries)):
             bad = [j for j in range(len(drafts)) if short(j)]
