@@ -41,6 +41,14 @@ def test_every_kind_of_fact_is_found() -> None:
         ("link", "jo@example.com"),
     ]
     assert _facts("Write a short email thanking the team for their work.") == []
+    # a possessive day before a name: the day is one fact, the place after it another
+    assert _facts("Write to Anna to move Friday's Elbpark site walk to Monday at 9.") == [
+        ("name", "Anna"),
+        ("day", "Friday"),
+        ("name", "Elbpark"),
+        ("day", "Monday"),
+        ("number", "9"),
+    ]
 
 
 def test_facts_are_matched_in_any_reasonable_form() -> None:

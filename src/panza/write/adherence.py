@@ -104,6 +104,11 @@ def _digits(s: str) -> str:
     return re.sub(r"[^\d.]", "", s).rstrip(".")
 
 
+def _plain(word: str) -> str:
+    """A capitalised word without quotes or a possessive 's, lower-cased, to look up in _NOT_NAMES."""
+    return re.sub(r"['’]s$", "", word.strip("'’")).lower()
+
+
 def extract_facts(instruction: str) -> list[Fact]:
     """The checkable facts of an instruction, each once, in order of appearance."""
     facts: list[tuple[int, Fact]] = []
@@ -142,9 +147,9 @@ def extract_facts(instruction: str) -> list[Fact]:
             add("place", m, 1)
     for m in _NAME.finditer(instruction):
         words = m.group(0).split()
-        while words and (words[0].lower().strip("'’") in _NOT_NAMES or re.match(r"I['’]", words[0])):
-            words.pop(0)
-        while words and words[-1].lower().strip("'’") in _NOT_NAMES:
+        while words and (_plain(words[0]) in _NOT_NAMES or re.match(r"I['’]", words[0])):
+            words.pop(0)  # "Friday's Elbpark": the day is a fact of its own, Elbpark is a name
+        while words and _plain(words[-1]) in _NOT_NAMES:
             words.pop()
         if not words:
             continue
