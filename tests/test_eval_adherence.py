@@ -102,3 +102,26 @@ def test_aggregate_counts_only_instructions_with_facts() -> None:
 def test_names_after_titles_and_not_contractions() -> None:
     assert _facts("Write to Prof. Aman to request a meeting.") == [("name", "Aman")]
     assert _facts("Reply to Jin to say I'm travelling this weekend.") == [("name", "Jin"), ("day", "weekend")]
+
+
+def test_what_the_user_declines_must_stay_declined() -> None:
+    """A draft that keeps the day but drops the "can't" says the opposite of the instruction."""
+    katrin = "Reply to Katrin to say I can't make dinner on Saturday but could do Sunday brunch instead."
+    assert _facts(katrin) == [
+        ("name", "Katrin"), ("negation", "can't make dinner"), ("day", "Saturday"), ("day", "Sunday"),
+    ]
+    assert fact_recall(katrin, "Dear Katrin,\n\nI'm so glad you're on Saturday and Sunday brunch.\n\nJen") == (3, 4)
+    assert fact_recall(katrin, "Dinner on Saturday sounds great, Katrin! Unfortunately Sunday is out.") == (3, 4)
+    for draft in (
+        "Hi Katrin, sorry, I cannot come to dinner on Saturday. Sunday brunch instead?",
+        "Katrin, I won't make it to Saturday's dinner, but how about brunch on Sunday?",
+        "Dear Katrin,\nUnfortunately dinner on Saturday doesn't work for me. Sunday brunch?",
+    ):
+        assert fact_recall(katrin, draft) == (4, 4), draft
+    assert _facts("Reply to Tom that I won't be able to attend the workshop.") == [
+        ("name", "Tom"), ("negation", "won't be able to attend"),
+    ]
+    assert fact_recall("Tell Tom I won't be able to attend.", "Tom, I can't attend, sorry.") == (2, 2)
+    # negated words about the email itself, or with nothing to look for, are no facts
+    assert _facts("Write to Lea but don't mention the price.") == [("name", "Lea")]
+    assert _facts("Say we can not go.") == []

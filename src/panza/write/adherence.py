@@ -4,9 +4,10 @@ Used twice: the writer ranks candidate drafts with it (``writer.best_of``) and r
 that fails it, and ``panza eval`` reports it. Two figures, both rule-based so they are cheap, deterministic and explainable on a laptop:
 
 * **fact recall**: the facts of the instruction (names, days, dates, times, amounts and numbers,
-  places, links and addresses, quoted phrases) found in the draft, over the facts found in the
-  instruction. A fact is *carried* when its normalised form appears in the draft (a number also
-  as a word: "3" is carried by "three"; a date as "March 3" or "3 March"). Instructions without
+  places, links and addresses, quoted phrases, and what the user declines: "can't make dinner")
+  found in the draft, over the facts found in the instruction. A fact is *carried* when its normalised form appears in the draft (a number also
+  as a word: "3" is carried by "three"; a date as "March 3" or "3 March"; a refusal by a sentence
+  that is negative and names what is declined: "I won't be able to come to dinner"). Instructions without
   facts do not count toward the mean.
 * **failure**: the draft ignores or contradicts the instruction outright: empty, a refusal
   ("I'm sorry, but I can't …"), an echo of the instruction instead of an email, or a loop
@@ -81,11 +82,29 @@ _NUMBER = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?(?![\w.]*\d)")
 _NUMBER_WORD = re.compile(r"\b(?:" + "|".join(w for w in NUMBER_WORDS if w != "one") + r")\b", re.IGNORECASE)
 _NAME = re.compile(r"\b[A-Z][a-zA-Z'’-]+(?:\s+[A-Z][a-zA-Z'’-]+)*")
 _PLACE = re.compile(r"\b(?:in|at|near)\s+((?:[A-Z][a-zA-Z-]+)(?:\s+[A-Z][a-zA-Z-]+)*)")
+# What the user declines or denies ("I can't make dinner"): a draft that keeps the day but drops
+# the "can't" says the opposite ("glad you're on for Saturday"). English instructions (playback writes them).
+_NEG = r"(?:can['’]?t|cannot|can not|couldn['’]?t|won['’]?t|will not|wouldn['’]?t|don['’]?t|doesn['’]?t|didn['’]?t|" \
+    r"isn['’]?t|aren['’]?t|wasn['’]?t|weren['’]?t|shouldn['’]?t|unable to|not able to|not|no longer|never)"
+_NEGATION = re.compile(rf"\b{_NEG}\s+((?:[a-z][\w'’-]*\s+){{0,4}}[a-z][\w'’-]*)", re.IGNORECASE)
+_NEGATIVE = re.compile(
+    rf"\b(?:{_NEG}|n['’]t|no|nor|unfortunately|sadly|afraid|unable|decline|miss|skip)\b", re.IGNORECASE
+)
+# Words after a negation that end what is declined, or carry no content to look for in the draft.
+_NEG_STOP = {
+    "to", "be", "able", "make", "it", "on", "at", "in", "for", "by", "with", "from", "but", "and", "or", "because",
+    "so", "the", "a", "an", "any", "this", "that", "my", "your", "our", "their", "his", "her", "its", "yet",
+    "have", "has", "do", "get", "go", "come", "need", "want", "think", "know", "see", "really", "quite", "sure",
+    "until", "before", "after", "instead", "anymore", "either", "too", "also", "going", "will", "would", "can",
+    "about", "of", "as", "if", "than", "up", "out", "off", "there", "them", "him", "you", "me", "us",
+}
+# Negated verbs about the email itself ("don't mention the price"): nothing to find in the draft.
+_META_VERBS = {"mention", "include", "say", "write", "tell", "add", "use", "sign", "cc", "forward", "reveal", "share"}
 
 
 @dataclass(frozen=True)
 class Fact:
-    kind: str  # name | place | day | date | time | amount | number | link | quote
+    kind: str  # name | place | day | date | time | amount | number | link | quote | negation
     text: str  # as written in the instruction
 
     def carried_by(self, draft: str) -> bool:
@@ -145,6 +164,13 @@ def extract_facts(instruction: str) -> list[Fact]:
         words = [w for w in m.group(1).split() if w.lower() not in _NOT_NAMES]
         if words and m.group(1).split()[0].lower() not in _NOT_NAMES:
             add("place", m, 1)
+    for m in _NEGATION.finditer(instruction):
+        what = negated_words(m.group(1))
+        if what and m.group(1).split()[0].lower() not in _META_VERBS:
+            end = m.start() + m.group(0).lower().index(what[-1], m.end() - m.start() - len(m.group(1))) + len(what[-1])
+            if not any(m.start() < te and ts < end for ts, te in taken):
+                taken.append((m.start(), end))
+                facts.append((m.start(), Fact("negation", instruction[m.start():end])))
     for m in _NAME.finditer(instruction):
         words = m.group(0).split()
         while words and (_plain(words[0]) in _NOT_NAMES or re.match(r"I['’]", words[0])):
@@ -219,7 +245,25 @@ def fact_in_text(fact: Fact, draft: str) -> bool:
         )
     if fact.kind == "link":
         return fact.text.lower().rstrip(".,;") in draft.lower()
+    if fact.kind == "negation":  # one sentence that is negative and names what is declined
+        what = negated_words(_NEGATION.match(fact.text).group(1)) if _NEGATION.match(fact.text) else []
+        for sentence in re.split(r"(?<=[.!?;])\s+|\n+", draft):
+            words = _words(sentence)
+            if _NEGATIVE.search(sentence) and any(w.startswith(c[:5]) for c in what for w in words):
+                return True
+        return False
     return _has_phrase(text, _norm(fact.text))
+
+
+def negated_words(phrase: str) -> list[str]:
+    """The content words of what a negation declines: "make dinner on Saturday" -> ["dinner"]."""
+    out = []
+    for w in _words(phrase):
+        if w in ("on", "at", "in", "but", "and", "or", "because", "so", "until", "instead", "since", "as", "if"):
+            break
+        if w not in _NEG_STOP and w not in DAYS and not w.isdigit() and len(w) > 2:
+            out.append(w)
+    return out
 
 
 def parse_time(text: str) -> tuple[int, int, bool]:
