@@ -10,9 +10,10 @@ TORCH := torch==2.13.0
 TORCH_CPU_INDEX ?= https://download.pytorch.org/whl/cpu
 # AVX-512 (x86-64-v4) kernels when the CPU building the venv has them (5-15% more llama.cpp tokens/s here);
 # never AMX (see below). The venv is built for the machine it runs on, as llama.cpp's native default is.
+# LLAVA_BUILD=OFF: no multimodal (mtmd/clip) library, which Panza never loads (a shorter compile).
 CPU_FLAGS := $(shell cat /proc/cpuinfo 2>/dev/null | grep -m1 '^flags')
 LLAMA_AVX512 := $(if $(and $(findstring avx512f ,$(CPU_FLAGS)),$(findstring avx512bw ,$(CPU_FLAGS)),$(findstring avx512vl ,$(CPU_FLAGS)),$(findstring avx512dq ,$(CPU_FLAGS)),$(findstring avx512cd ,$(CPU_FLAGS))),-DGGML_AVX512=ON $(if $(findstring avx512_vnni ,$(CPU_FLAGS)),-DGGML_AVX512_VNNI=ON) $(if $(findstring avx512_bf16 ,$(CPU_FLAGS)),-DGGML_AVX512_BF16=ON) $(if $(findstring avx512vbmi ,$(CPU_FLAGS)),-DGGML_AVX512_VBMI=ON))
-LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON $(LLAMA_AVX512)
+LLAMA_CMAKE_ARGS ?= -DLLAVA_BUILD=OFF -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON $(LLAMA_AVX512)
 
 .PHONY: install browser imap-server demo test bench lint clean
 
