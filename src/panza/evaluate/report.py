@@ -37,7 +37,7 @@ LEGEND = (
     "BLEU: the original's (mean of BLEU-1..4, lower-cased, punctuation deleted). R-*: ROUGE F "
     "(precision and recall in the second table). sacreBLEU/chrF: sacrebleu on the raw text. "
     "MAUVE: mauve-text on all-MiniLM-L6-v2 features. facts: share of the instruction's facts "
-    "(names, days, dates, times, numbers, places, links, quotes) the draft carries. failed: share "
+    "(names, days, dates, times, numbers, places, links, quotes, what is declined) the draft carries. failed: share "
     "of drafts that are empty, refuse, echo the instruction or loop. attributed: share of drafts "
     "a user-vs-others stylometric classifier gives to the user. greeting/closing: the draft opens "
     "and signs off like the real email. length×: median draft/real word ratio (1 = as long). "
