@@ -240,3 +240,39 @@ def test_fast_date_and_content_type_paths_agree_with_the_stdlib() -> None:
         slow = {str(k).lower(): str(v[2] if isinstance(v, tuple) else v or "").strip().strip('"')
                 for k, v in (part.get_params() or [])[1:]}  # fmt: skip
         assert fast == slow, ctype
+
+
+CUT_HEAD = (
+    b"From: David <david@example.org>\nTo: anna@example.org\nSubject: Re: servers\r\n\n"
+    b"Date: Mon, 02 Jan 2023 09:00:00 +0000\nMessage-ID: <cut1@example.org>\n"
+    b'Content-Type: text/plain; charset="utf-8"\nMIME-Version: 1.0\n\nDear IT,\n\nthe servers restarted.\n\nDavid\n'
+)
+
+
+def test_header_block_cut_short_by_a_raw_line_break_is_mended() -> None:
+    """A CR LF inside a header value ended the block: Date, Message-ID… became the user's text."""
+    broken = mime.full_parse(CUT_HEAD)
+    assert broken["Message-ID"] is None and "Message-ID:" in broken.get_payload()  # what the stdlib reads
+    msg = mime.parse(CUT_HEAD)
+    assert msg["Subject"] == "Re: servers" and msg["Message-ID"] == "<cut1@example.org>"
+    assert mime.body(msg).text == "Dear IT,\n\nthe servers restarted.\n\nDavid\n"
+    # a stray line inside the block (a value broken without folding) joins the value above it
+    stray = b"From: d@example.org\nSubject: Re: plan\npart two\nDate: Mon, 02 Jan 2023 09:00:00 +0000\n\nHello\n"
+    msg = mime.parse(stray)
+    assert " ".join(msg["Subject"].split()) == "Re: plan part two" and msg.get_payload() == "Hello\n"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        # a forwarded header block at the top of the text repeats From/Subject: it stays text
+        b"From: d@example.org\nSubject: Fwd: x\n\nFrom: o@example.org\nDate: Mon, 2 Jan 2023\nSubject: x\n\nbody\n",
+        # one header-like line in the text is not a cut-off block
+        b"From: d@example.org\nSubject: x\n\nDate: tomorrow works\n\nbody\n",
+        # no header block at all
+        b"Hello there\nDate: tomorrow\n\nbody\n",
+        CUT_HEAD.replace(b"\r\n\n", b"\n"),  # well-formed
+    ],
+)
+def test_repair_head_leaves_other_mail_alone(raw: bytes) -> None:
+    assert mime.repair_head(raw) is raw

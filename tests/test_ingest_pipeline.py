@@ -426,3 +426,16 @@ def test_batched_detection_answers_like_py3langid(shared_data: Path) -> None:
     assert got == want
     assert [language.detect(t) for t in texts[:14]] == want[:14]
     assert language.detect_many([]) == []
+
+
+def test_subject_with_a_raw_line_break_keeps_headers_out_of_the_text(tmp_path: Path) -> None:
+    """A CR LF left inside a Subject ended the header block: the rest of the headers became text."""
+    cut = mail(subject="Plan\r\n", mid="cut@x")
+    assert b"Subject: Plan\r\n\n" in cut  # the damage, as a real writer left it
+    box = write_mbox(tmp_path / "sent.mbox", [cut, mail(mid="fine@x", body=f"Hi Tom,\n\n{LONG}\n\nAlex")])
+    res, kept, dropped = run(tmp_path, [Source("mbox", box)])
+    assert res.total == 2 and not any(dropped.values())
+    assert {r["message_id"] for r in kept} == {"<cut@x>", "<fine@x>"}
+    cut_rec = next(r for r in kept if r["message_id"] == "<cut@x>")
+    assert "Date:" not in cut_rec["email"] and "Content-Type" not in cut_rec["email"]
+    assert LONG in cut_rec["email"]

@@ -80,12 +80,65 @@ _MULTIBYTE = {
 _SEVEN_BIT = ("iso2022", "utf-7", "hz")  # stateful encodings whose bytes are all ASCII
 
 
+# Header names that only a header block has; a body paragraph made of them is headers cut off.
+_KNOWN_HEADERS = (
+    rb"date|message-id|content-type|content-transfer-encoding|mime-version|to|cc|bcc|from|subject|reply-to|"
+    rb"in-reply-to|references|received|return-path|sender|user-agent|x-[\w-]+|content-disposition|thread-\w+"
+)
+_HEADER_LINE = re.compile(rb"(" + _KNOWN_HEADERS + rb"):", re.IGNORECASE)
+_ANY_HEADER = re.compile(rb"[!-9;-~]+:")
+_STRAY = re.compile(rb"\n(?![ \t]|[!-9;-~]+:)")  # a line break followed by neither a header nor a folded value
+
+
+def repair_head(data: bytes) -> bytes:
+    """Mend a header block that a raw line break inside a header value cut short.
+
+    A writer that leaves a CR LF inside a value ("Subject: Re: plan\\r\\n") ends the header block
+    there (the line after it is blank or not a header): every header after it, Date, Message-ID
+    and Content-Type among them, would be read as the first lines of the text the user wrote.
+    Mended only when the evidence is unambiguous: the cut-off lines are all well-known header
+    names that the block does not already have (a forwarded header block in the text repeats
+    From/To/Subject, so it is left alone). Pure; returns ``data`` itself when nothing is wrong.
+    """
+    m = _HEAD_END.search(data)
+    if not m or not _ANY_HEADER.match(data):  # no header block to mend (or an mbox "From " line first)
+        return data
+    cut = _HEADER_LINE.match(data, m.end()) is not None  # the text starts with a header line
+    if not cut and not _STRAY.search(data, 0, m.start()):  # the common case: one regex scan each
+        return data
+    head, rest = data[: m.start() + 1], data[m.end():]
+    lines = head.splitlines(keepends=True)
+    fixed = lines
+    # a stray line inside the block, with known headers after it: a continuation of the value above
+    stray = [i for i in range(1, len(lines)) if lines[i][:1] not in (b" ", b"\t") and not _ANY_HEADER.match(lines[i])]
+    if stray:
+        fixed = list(lines)
+        for i in stray:
+            if any(_HEADER_LINE.match(x) for x in lines[i + 1:]):
+                fixed[i] = b" " + lines[i]
+    # a blank line too early: the next paragraph is nothing but headers the block lacks
+    if cut:
+        para_end = _HEAD_END.search(rest, 0, 20_000)
+        para = rest[: para_end.start() + 1] if para_end else b""
+        starts = [x for x in para.splitlines() if x.strip() and x[:1] not in (b" ", b"\t")]
+        if len(starts) >= 2 and all(_HEADER_LINE.match(x) for x in starts):
+            names = {ln.split(b":", 1)[0].strip().lower() for ln in lines if _ANY_HEADER.match(ln)}
+            if not {x.split(b":", 1)[0].strip().lower() for x in starts} & names:
+                assert para_end is not None
+                return b"".join(fixed) + para + para_end.group()[1:] + rest[para_end.end():]
+    if fixed is lines or fixed == lines:
+        return data
+    return b"".join(fixed) + data[m.start() + 1:]
+
+
 def parse(data: bytes) -> Message:
     """Parse raw bytes; never raises on malformed input (defects are recorded on the message).
 
     Well-formed mail takes the fast path (``fast_parse``); anything it is unsure about goes
-    through the stdlib feed parser, which copes with every kind of damage.
+    through the stdlib feed parser, which copes with every kind of damage. A header block cut
+    short by a raw line break is mended first (``repair_head``).
     """
+    data = repair_head(data)
     try:
         msg = fast_parse(data)
     except Exception:  # any surprise: the stdlib parser decides
