@@ -125,3 +125,4 @@ def test_what_the_user_declines_must_stay_declined() -> None:
     # negated words about the email itself, or with nothing to look for, are no facts
     assert _facts("Write to Lea but don't mention the price.") == [("name", "Lea")]
     assert _facts("Say we can not go.") == []
+    assert _facts("Send the slides, not only the notes, whether or not Kim asks.") == [("name", "Kim")]

@@ -166,7 +166,9 @@ def extract_facts(instruction: str) -> list[Fact]:
             add("place", m, 1)
     for m in _NEGATION.finditer(instruction):
         what = negated_words(m.group(1))
-        if what and m.group(1).split()[0].lower() not in _META_VERBS:
+        first = m.group(1).split()[0].lower()
+        idiom = first == "only" or re.search(r"\bor\s+$", instruction[: m.start()])  # "not only", "or not"
+        if what and first not in _META_VERBS and not idiom:
             end = m.start() + m.group(0).lower().index(what[-1], m.end() - m.start() - len(m.group(1))) + len(what[-1])
             if not any(m.start() < te and ts < end for ts, te in taken):
                 taken.append((m.start(), end))
@@ -246,7 +248,8 @@ def fact_in_text(fact: Fact, draft: str) -> bool:
     if fact.kind == "link":
         return fact.text.lower().rstrip(".,;") in draft.lower()
     if fact.kind == "negation":  # one sentence that is negative and names what is declined
-        what = negated_words(_NEGATION.match(fact.text).group(1)) if _NEGATION.match(fact.text) else []
+        m = _NEGATION.match(fact.text)
+        what = negated_words(m.group(1)) if m else []
         for sentence in re.split(r"(?<=[.!?;])\s+|\n+", draft):
             words = _words(sentence)
             if _NEGATIVE.search(sentence) and any(w.startswith(c[:5]) for c in what for w in words):
