@@ -54,7 +54,7 @@ def main() -> int:
                ["train", "user=jen", "finetuning=lora", "finetuning.max_duration=24ba", "finetuning.lr=1e-3",
                 "finetuning.lora.r=8", "finetuning.lora.lora_alpha=16"])
     run_dir = out.strip().splitlines()[-1]
-    # Drafting runs at llama.cpp speed: the adapter is merged into one f16 GGUF (~20 s), which
+    # Drafting runs at llama.cpp speed: the adapter is merged into one f16 GGUF (~13 s), which
     # `panza run checkpoint=RUN` then picks up by itself; peft drafting took ~100 s for the two.
     step("Export the fine-tuned model to GGUF for fast CPU drafting (llama.cpp, Ollama)",
          ["export", "gguf", "user=jen", f"checkpoint={run_dir}", "export.quant=f16", "export.ollama_create=false"])

@@ -126,7 +126,7 @@ def repair_head(data: bytes) -> bytes:
             if not {x.split(b":", 1)[0].strip().lower() for x in starts} & names:
                 assert para_end is not None
                 return b"".join(fixed) + para + para_end.group()[1:] + rest[para_end.end():]
-    if fixed is lines or fixed == lines:
+    if fixed == lines:
         return data
     return b"".join(fixed) + data[m.start() + 1:]
 

@@ -5,10 +5,11 @@ that fails it, and ``panza eval`` reports it. Two figures, both rule-based so th
 
 * **fact recall**: the facts of the instruction (names, days, dates, times, amounts and numbers,
   places, links and addresses, quoted phrases, and what the user declines: "can't make dinner")
-  found in the draft, over the facts found in the instruction. A fact is *carried* when its normalised form appears in the draft (a number also
-  as a word: "3" is carried by "three"; a date as "March 3" or "3 March"; a refusal by a sentence
-  that is negative and names what is declined: "I won't be able to come to dinner"). Instructions without
-  facts do not count toward the mean.
+  found in the draft, over the facts found in the instruction. A fact is *carried* when its
+  normalised form appears in the draft (a number also as a word: "3" is carried by "three"; a
+  date as "March 3" or "3 March"; a refusal by a sentence that is negative and names what is
+  declined: "I won't be able to come to dinner"). Instructions without facts do not count toward
+  the mean.
 * **failure**: the draft ignores or contradicts the instruction outright: empty, a refusal
   ("I'm sorry, but I can't …"), an echo of the instruction instead of an email, or a loop
   (the same words three times over).
@@ -90,14 +91,16 @@ _NEGATION = re.compile(rf"\b{_NEG}\s+((?:[a-z][\w'’-]*\s+){{0,4}}[a-z][\w'’-
 _NEGATIVE = re.compile(
     rf"\b(?:{_NEG}|n['’]t|no|nor|unfortunately|sadly|afraid|unable|decline|miss|skip)\b", re.IGNORECASE
 )
-# Words after a negation that end what is declined, or carry no content to look for in the draft.
+# Words after a negation that carry no content to look for in the draft.
 _NEG_STOP = {
-    "to", "be", "able", "make", "it", "on", "at", "in", "for", "by", "with", "from", "but", "and", "or", "because",
-    "so", "the", "a", "an", "any", "this", "that", "my", "your", "our", "their", "his", "her", "its", "yet",
-    "have", "has", "do", "get", "go", "come", "need", "want", "think", "know", "see", "really", "quite", "sure",
-    "until", "before", "after", "instead", "anymore", "either", "too", "also", "going", "will", "would", "can",
-    "about", "of", "as", "if", "than", "up", "out", "off", "there", "them", "him", "you", "me", "us",
+    "to", "be", "able", "make", "it", "for", "by", "with", "from", "the", "a", "an", "any", "this", "that", "my",
+    "your", "our", "their", "his", "her", "its", "yet", "have", "has", "do", "get", "go", "come", "need", "want",
+    "think", "know", "see", "really", "quite", "sure", "before", "after", "anymore", "either", "too", "also",
+    "going", "will", "would", "can", "about", "of", "than", "up", "out", "off", "there", "them", "him", "you", "me",
+    "us",
 }
+# Words that end what a negation declines ("can't make dinner | on Saturday").
+_NEG_END = {"on", "at", "in", "but", "and", "or", "because", "so", "until", "instead", "since", "as", "if"}
 # Negated verbs about the email itself ("don't mention the price"): nothing to find in the draft.
 _META_VERBS = {"mention", "include", "say", "write", "tell", "add", "use", "sign", "cc", "forward", "reveal", "share"}
 
@@ -169,7 +172,7 @@ def extract_facts(instruction: str) -> list[Fact]:
         first = m.group(1).split()[0].lower()
         idiom = first == "only" or re.search(r"\bor\s+$", instruction[: m.start()])  # "not only", "or not"
         if what and first not in _META_VERBS and not idiom:
-            end = m.start() + m.group(0).lower().index(what[-1], m.end() - m.start() - len(m.group(1))) + len(what[-1])
+            end = m.start(1) + m.group(1).lower().index(what[-1]) + len(what[-1])
             if not any(m.start() < te and ts < end for ts, te in taken):
                 taken.append((m.start(), end))
                 facts.append((m.start(), Fact("negation", instruction[m.start():end])))
@@ -262,7 +265,7 @@ def negated_words(phrase: str) -> list[str]:
     """The content words of what a negation declines: "make dinner on Saturday" -> ["dinner"]."""
     out = []
     for w in _words(phrase):
-        if w in ("on", "at", "in", "but", "and", "or", "because", "so", "until", "instead", "since", "as", "if"):
+        if w in _NEG_END:
             break
         if w not in _NEG_STOP and w not in DAYS and not w.isdigit() and len(w) > 2:
             out.append(w)
