@@ -104,3 +104,41 @@ def test_importing_panza_llm_and_prompting_does_not_import_torch() -> None:
     )
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert res.returncode == 0, res.stdout + res.stderr
+
+
+def _file_type(path: Path) -> int:
+    import gguf
+
+    field = gguf.GGUFReader(path).fields["general.file_type"]
+    return int(field.parts[field.data[0]][0])
+
+
+def test_llamacpp_gguf_re_encodes_the_shipped_weights_once(tmp_path: Path) -> None:
+    import gguf
+
+    out = embedded.llamacpp_gguf("q8_0", tmp_path)
+    assert out.parent == tmp_path / "models" and out != embedded.gguf_path()
+    assert _file_type(embedded.gguf_path()) == gguf.LlamaFileType.MOSTLY_Q4_1
+    assert _file_type(out) == gguf.LlamaFileType.MOSTLY_Q8_0
+    stamp = out.stat().st_mtime_ns
+    assert embedded.llamacpp_gguf("q8_0", tmp_path) == out and out.stat().st_mtime_ns == stamp  # cached
+    assert [p.name for p in (tmp_path / "models").glob("*.gguf")] == [out.name]  # no temporary file left
+
+
+def test_llamacpp_gguf_null_keeps_the_shipped_file_and_rejects_unknown(tmp_path: Path) -> None:
+    assert embedded.llamacpp_gguf(None, tmp_path) == embedded.gguf_path()
+    assert embedded.llamacpp_gguf("", tmp_path) == embedded.gguf_path()
+    with pytest.raises(PanzaError, match="unknown embedded_quant 'q3'"):
+        embedded.llamacpp_gguf("q3", tmp_path)
+    assert not (tmp_path / "models").exists()
+
+
+def test_llamacpp_gguf_falls_back_to_the_shipped_file_when_encoding_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def fail(src: Path, target: Path, quant: str) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(embedded, "_requantize", fail)
+    assert embedded.llamacpp_gguf("q8_0", tmp_path) == embedded.gguf_path()
+    assert "No space left on device" in caplog.text and "running the shipped" in caplog.text

@@ -107,3 +107,17 @@ def test_default_writer_repeats_a_greedy_draft_fresh_and_from_the_prefix_cache(t
     writer = make_writer(tmp_path, "writer.llm.sampling.max_new_tokens=40")  # flash_attn as configured: off
     drafts = [direct_draft(writer, "Ask Bob to send the quarterly report by Friday.") for _ in range(3)]
     assert drafts[0] and drafts[0] == drafts[1] == drafts[2], drafts
+
+
+def test_embedded_quant_runs_the_re_encoded_copy_and_null_the_shipped_file(tmp_path: Path) -> None:
+    from panza.config import compose
+    from panza.models.embedded import gguf_path
+
+    playback = compose("prepare", []).playback.llm  # playback runs the Q8_0 copy, the writer the shipped file
+    fast = load_llm({**playback, "n_threads": 1, "n_ctx": 256}, cache_dir=tmp_path)
+    assert fast.model_path.parent == tmp_path / "models" and fast.model_path.name.endswith(".q8_0.gguf")
+    assert fast.generate([[{"role": "user", "content": "hi"}]])[0]
+    writer = compose("run", []).writer.llm
+    assert writer.embedded_quant is None
+    shipped = load_llm({**writer, "n_threads": 1, "n_ctx": 256}, cache_dir=tmp_path)
+    assert shipped.model_path == gguf_path()

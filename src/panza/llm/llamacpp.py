@@ -139,9 +139,9 @@ class LlamaCppLLM:
         elif cfg.get("model_path"):
             path = find_gguf(cfg["model_path"], "writer.llm.model_path")
         else:
-            from panza.models.embedded import gguf_path
+            from panza.models.embedded import llamacpp_gguf
 
-            path = gguf_path()
+            path = llamacpp_gguf(cfg.get("embedded_quant"), cache_dir)
         return cls(
             path,
             Sampling.from_config(cfg.get("sampling")),
