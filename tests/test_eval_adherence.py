@@ -118,6 +118,14 @@ def test_what_the_user_declines_must_stay_declined() -> None:
         "Dear Katrin,\nUnfortunately dinner on Saturday doesn't work for me. Sunday brunch?",
     ):
         assert fact_recall(katrin, draft) == (4, 4), draft
+    # the negation must cover what is declined: its own clause, not a later one about something else
+    # (a demo draft the writer kept, 2026-12)
+    keeps_dinner = (
+        "Hi Katrin,\n\nn't I? I'd love to make dinner on Saturday, but I'd have to arrange the tickets, and I'm "
+        "not sure how to do the brunch on Sunday."
+    )
+    assert fact_recall(katrin, keeps_dinner) == (3, 4)
+    assert fact_recall(katrin, "Katrin, dinner on Saturday won't work for me; brunch on Sunday would.") == (4, 4)
     assert _facts("Reply to Tom that I won't be able to attend the workshop.") == [
         ("name", "Tom"), ("negation", "won't be able to attend"),
     ]

@@ -101,6 +101,9 @@ _NEG_STOP = {
 }
 # Words that end what a negation declines ("can't make dinner | on Saturday").
 _NEG_END = {"on", "at", "in", "but", "and", "or", "because", "so", "until", "instead", "since", "as", "if"}
+# Where a sentence's clauses part: a negation covers its own clause ("I'd love to make dinner, but I'm not
+# sure about the brunch" declines no dinner).
+_CLAUSE = re.compile(r"[;:—–]|,?\s+\b(?:but|and|while|whereas|although|though|however)\b", re.IGNORECASE)
 # Negated verbs about the email itself ("don't mention the price"): nothing to find in the draft.
 _META_VERBS = {"mention", "include", "say", "write", "tell", "add", "use", "sign", "cc", "forward", "reveal", "share"}
 
@@ -250,13 +253,14 @@ def fact_in_text(fact: Fact, draft: str) -> bool:
         )
     if fact.kind == "link":
         return fact.text.lower().rstrip(".,;") in draft.lower()
-    if fact.kind == "negation":  # one sentence that is negative and names what is declined
+    if fact.kind == "negation":  # one clause that is negative and names what is declined
         m = _NEGATION.match(fact.text)
         what = negated_words(m.group(1)) if m else []
-        for sentence in re.split(r"(?<=[.!?;])\s+|\n+", draft):
-            words = _words(sentence)
-            if _NEGATIVE.search(sentence) and any(w.startswith(c[:5]) for c in what for w in words):
-                return True
+        for sentence in re.split(r"(?<=[.!?])\s+|\n+", draft):
+            for clause in _CLAUSE.split(sentence):
+                words = _words(clause)
+                if _NEGATIVE.search(clause) and any(w.startswith(c[:5]) for c in what for w in words):
+                    return True
         return False
     return _has_phrase(text, _norm(fact.text))
 
