@@ -94,6 +94,14 @@ def test_body_for_prompt_drops_greeting_and_signoff_and_cuts() -> None:
         ('Instruction: "Write to Tom to ask x."', "Write to Tom to", "Write to Tom to ask x."),
         ("**Instruction:** ask for the slides", "Write to Tom to", "Write to Tom to ask for the slides."),
         ("", "Write to Tom to", "Write to Tom to."),
+        # a quote that ends the line keeps its closing mark (seen in David's playback, 2026-12)
+        (
+            ' say "A gentle reminder regarding this question."',
+            "Reply to Patent Office to",
+            'Reply to Patent Office to say "A gentle reminder regarding this question."',
+        ),
+        (' say "see you soon"', "Reply to Mia to", 'Reply to Mia to say "see you soon".'),
+        (" say “thanks”", "Reply to Mia to", "Reply to Mia to say “thanks”."),
     ],
 )
 def test_clean_output(raw: str, start: str, want: str) -> None:

@@ -367,11 +367,21 @@ def clean_output(raw: str, start: str = "") -> str:
     first = re.split(r"\s+(?:Email|Instruction)\s*:", first)[0].strip()
     if start and not first.lower().startswith(start.split(" ")[0].lower()):
         first = f"{start} {first}".strip()
-    first = first.strip(_QUOTES + " ")
+    first = close_quotes(first.strip(_QUOTES + " "))
     first = re.sub(r"\s+", " ", first)
-    if first and first[-1] not in ".!?":
+    if first and first.rstrip("\"”")[-1:] not in ".!?":
         first += "."
     return first
+
+
+def close_quotes(text: str) -> str:
+    """Close a quote left open (stripping the line's outer quotes also takes a quote's closing mark:
+    `say "A gentle reminder."` must not become `say "A gentle reminder.`, which hides the quote)."""
+    if text.count('"') % 2:
+        text += '"'
+    if text.count("“") > text.count("”"):
+        text += "”"
+    return text
 
 
 def _ngrams(toks: list[str], n: int) -> set[tuple[str, ...]]:
@@ -611,11 +621,19 @@ def with_facts(instruction: str, facts: Iterable[str], max_words: int = MAX_WORD
     ``max_words`` so the instruction stays as short as a person would type it.
     """
     missing = [f for f in facts if not carries(instruction, f)]
-    base = instruction.rstrip()
     while missing:
-        listed = missing[0] if len(missing) == 1 else ", ".join(missing[:-1]) + " and " + missing[-1]
-        out = f"{base}{'' if base.endswith(('.', '!', '?')) else '.'} Mention {listed}."
+        out = mention(instruction, missing)
         if len(words(out)) <= max_words:
             return out
         missing.pop()
     return instruction
+
+
+def mention(instruction: str, facts: list[str]) -> str:
+    """``instruction`` + " Mention A, B and C.": the wording of every training instruction's added facts, so
+    the writer can restate a fact a draft missed in words the fine-tuned model has learnt to act on."""
+    if not facts:
+        return instruction
+    base = instruction.rstrip()
+    listed = facts[0] if len(facts) == 1 else ", ".join(facts[:-1]) + " and " + facts[-1]
+    return f"{base}{'' if base.endswith(('.', '!', '?')) else '.'} Mention {listed}."
