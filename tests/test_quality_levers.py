@@ -161,6 +161,38 @@ def test_retry_missing_redrafts_drafts_that_miss_a_fact(embedded: Any) -> None:
     assert draft_score(instr[0], kept) >= draft_score(instr[0], plain)
 
 
+def test_retry_hint_restates_the_missed_facts_in_the_re_drafts_prompt(embedded: Any) -> None:
+    from panza.prompt import Preambles
+    from panza.write.writer import PanzaWriter, WriterOptions
+
+    class Recording(_Counting):
+        def generate(self, batch: list[Any], **sampling: Any) -> list[str]:
+            self.prompts = [*getattr(self, "prompts", []), *(b[-1]["content"] for b in batch)]
+            return super().generate(batch, **sampling)
+
+    instr = ["Reply to Katrin to say I can't make dinner on Saturday but could do Sunday brunch instead."]
+    llm = Recording(embedded)  # twelve tokens: no draft carries all four facts, so every retry runs
+    opts = WriterOptions(retries=2, retry_missing=True, retry_hint=True)
+    kept = PanzaWriter(llm, Preambles(), options=opts).run_batch(instr)[0][0]
+    first, *retries = llm.prompts
+    assert first == f"Instruction: {instr[0]}" and len(retries) == 2
+    for p in retries:  # the instruction, then the facts the kept draft missed, in playback's wording
+        assert p.startswith(first + " Mention ") and p.endswith(".")
+        assert set(p.removeprefix(first + " Mention ").rstrip(".").replace(" and ", ", ").split(", ")) <= {
+            "Katrin", "can't make dinner", "Saturday", "Sunday"}
+    assert kept.strip()
+
+
+def test_hinted_appends_only_missed_facts_to_the_last_user_turn() -> None:
+    from panza.write.writer import hinted
+
+    prompt = [{"role": "system", "content": "S"}, {"role": "user", "content": "Bio\n\nInstruction: Tell Tom 9 am Monday"}]
+    out = hinted(prompt, "Tell Tom 9 am Monday", "Hi Tom, see you Monday.")
+    assert out[0] == prompt[0] and out[1]["content"] == "Bio\n\nInstruction: Tell Tom 9 am Monday. Mention 9 am."
+    assert prompt[1]["content"].endswith("Monday")  # the caller's prompt is left as it was
+    assert hinted(prompt, "Tell Tom 9 am Monday", "Tom, Monday at 9 am.") is prompt  # nothing missed
+
+
 def test_rouge_l_and_consensus_pick_the_draft_closest_to_the_others() -> None:
     from panza.write.consensus import consensus, lcs_len, rouge_l, words
 

@@ -40,6 +40,7 @@ def build_writer(cfg: DictConfig) -> PanzaWriter:
         best_of=max(1, int(w.best_of)),
         retries=max(0, int(w.retries)),
         retry_missing=bool(w.retry_missing),
+        retry_hint=bool(w.retry_hint),
         temperature=float(w.candidates.temperature),
         top_p=float(w.candidates.top_p),
         consensus=bool(w.consensus),

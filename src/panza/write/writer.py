@@ -6,8 +6,9 @@ The one writer behind every interface: each gets the same prompt and the same cl
 Drafts made all at once are also checked against their instruction (:mod:`panza.write.adherence`):
 with ``best_of`` > 1 the greedy draft competes with sampled ones and the draft that carries most of
 the instruction's facts wins (the greedy one on a tie); a draft that still refuses, echoes the
-instruction, loops or comes out empty is sampled again up to ``retries`` times. A small model's
-greedy draft drops facts and sometimes refuses; a few more tries at llama.cpp speed fix most of it.
+instruction, loops or comes out empty is sampled again up to ``retries`` times (with ``retry_hint``, its
+instruction then ends by restating the facts the kept draft missed). A small model's greedy draft drops
+facts and sometimes refuses; a few more tries at llama.cpp speed fix most of it.
 Streamed drafts are shown as they are written, so they are the greedy draft alone.
 """
 
@@ -19,8 +20,9 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from panza.llm.base import LLM
+from panza.playback.instructions import mention
 from panza.prompt import Preambles, build_messages
-from panza.write.adherence import draft_score, failure
+from panza.write.adherence import draft_score, extract_facts, failure
 from panza.write.consensus import consensus
 from panza.write.drafts import clean_draft, clean_stream
 
@@ -41,6 +43,7 @@ class WriterOptions:
     best_of: int = 1  # drafts made per instruction (the greedy one + sampled ones); the best is kept
     retries: int = 0  # sampled re-drafts of a draft that refuses, echoes, loops or is empty
     retry_missing: bool = False  # ... and of a draft that still misses a fact of its instruction
+    retry_hint: bool = False  # a re-draft's instruction restates the facts the kept draft missed ("Mention …")
     temperature: float = 0.7  # for the sampled candidates and retries
     top_p: float = 0.95
     seed: int = 0  # candidate k is sampled with seed + k: the same instruction gives the same draft
@@ -115,11 +118,12 @@ class PanzaWriter:
                 return cands[j][tied[0]][1]  # the earliest best: the greedy draft on a tie
             return cands[j][consensus([d for _, d in cands[j]], tied, o.length_weight)][1]
 
-        def compete(idx: list[int]) -> None:
+        def compete(idx: list[int], hint: bool = False) -> None:
             nonlocal k
             k += 1
-            for j, d in zip(idx, self._sampled([prompts[j] for j in idx], k, **sampling), strict=True):
-                cands[j].append((draft_score(instructions[j], d), d))
+            asks = [hinted(prompts[j], instructions[j], best(j)) if hint else prompts[j] for j in idx]
+            for j, d in zip(idx, self._sampled(asks, k, **sampling), strict=True):
+                cands[j].append((draft_score(instructions[j], d), d))  # scored against the instruction as given
 
         def short(j: int) -> bool:
             """The kept draft fails or, with ``retry_missing``, scores below 1 (a fact missed, a gap):
@@ -135,7 +139,7 @@ class PanzaWriter:
             bad = [j for j in range(len(drafts)) if short(j)]
             if not bad:
                 break
-            compete(bad)
+            compete(bad, hint=o.retry_hint)
         kept = [best(j) for j in range(len(drafts))]
         still = sum(1 for j, d in enumerate(kept) if failure(instructions[j], d))
         if still:
@@ -149,3 +153,14 @@ class PanzaWriter:
     def stream(self, instruction: str, thread: Sequence[str] | None = None, **sampling: Any) -> Iterator[str]:
         """The cleaned draft piece by piece; closing this generator stops the generation."""
         yield from clean_stream(self.llm.stream(self.messages(instruction, thread), **sampling))
+
+
+def hinted(prompt: list[dict[str, str]], instruction: str, draft: str) -> list[dict[str, str]]:
+    """``prompt`` with the facts ``draft`` misses restated after its instruction (the user turn ends with it).
+
+    Why: a model fine-tuned on playback's instructions, which end in "Mention A and B.", has learnt to
+    write what such a line names; the bare instruction it ignored once it tends to ignore again."""
+    missed = [f.text for f in extract_facts(instruction) if not f.carried_by(draft)]
+    if not missed or not prompt or prompt[-1].get("role") != "user":
+        return prompt
+    return [*prompt[:-1], {**prompt[-1], "content": mention(prompt[-1]["content"], missed)}]
