@@ -12,7 +12,6 @@ so an interrupted export or a full disk never leaves a GGUF a reader would pick 
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import errno
 import hashlib
 import json
@@ -28,6 +27,7 @@ from typing import Any
 
 from panza.errors import PanzaError
 from panza.models.checkpoint import GGUF_MANIFEST as MANIFEST
+from panza.models.quantize import llama_quantize
 
 log = logging.getLogger(__name__)
 
@@ -359,33 +359,9 @@ def _write_f16(model_dir: Path, out: Path, name: str) -> None:
 # --------------------------------------------------------------------------- quantization
 
 
-@contextlib.contextmanager
-def _quiet_native() -> Iterator[None]:
-    """llama.cpp logs every tensor to stderr while quantizing: keep the terminal readable."""
-    try:
-        from llama_cpp._utils import suppress_stdout_stderr
-    except ImportError:  # pragma: no cover - older llama-cpp-python
-        yield
-        return
-    with suppress_stdout_stderr(disable=log.isEnabledFor(logging.DEBUG)):
-        yield
-
-
 def quantize(src: Path, dst: Path, quant: str, *, threads: int | None = None) -> Path:
     """Quantize a GGUF with llama.cpp's own quantizer (the code behind ``llama-quantize``)."""
-    ftype = _file_type(quant)
-    try:
-        import llama_cpp
-    except ImportError:
-        raise PanzaError("quantizing needs llama-cpp-python: pip install llama-cpp-python") from None
-    params = llama_cpp.llama_model_quantize_default_params()
-    params.ftype = ftype
-    params.nthread = int(threads or 0)
-    with _quiet_native():
-        rc = llama_cpp.llama_model_quantize(str(src).encode(), str(dst).encode(), ctypes.byref(params))
-    if rc != 0:
-        raise OSError(errno.EIO, f"llama.cpp could not quantize {src.name} to {quant} (code {rc})")
-    return dst
+    return llama_quantize(src, dst, _file_type(quant), quant, threads=threads)
 
 
 @contextlib.contextmanager

@@ -78,30 +78,23 @@ def llamacpp_gguf(quant: str | None = None, cache_dir: Path | str | None = None)
         with _LOCK, _file_lock(target.parent / f".{HF_NAME}.lock"):
             if not target.is_file():
                 _requantize(src, target, key)
-    except (OSError, ImportError, RuntimeError) as e:
+    except (OSError, ImportError, PanzaError) as e:
         log.warning("could not re-encode the embedded model to %s (%s); running the shipped %s", key, e, src.name)
         return src
     return target
 
 
 def _requantize(src: Path, target: Path, quant: str) -> None:
-    import ctypes
-
     import llama_cpp
-    from llama_cpp._utils import suppress_stdout_stderr
+
+    from panza.models.quantize import llama_quantize
 
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     os.close(fd)
     try:
-        params = llama_cpp.llama_model_quantize_default_params()
-        params.ftype = getattr(llama_cpp, f"LLAMA_FTYPE_MOSTLY_{quant.upper()}")
-        params.allow_requantize = True
-        params.nthread = 0
         log.info("re-encoding the embedded model %s for llama.cpp in %s", src.name, target)
-        with suppress_stdout_stderr(disable=log.isEnabledFor(logging.DEBUG)):  # a line per tensor otherwise
-            rc = llama_cpp.llama_model_quantize(str(src).encode(), tmp.encode(), ctypes.byref(params))
-        if rc != 0:
-            raise RuntimeError(f"llama.cpp could not quantize {src.name}")
+        ftype = getattr(llama_cpp, f"LLAMA_FTYPE_MOSTLY_{quant.upper()}")
+        llama_quantize(src, Path(tmp), ftype, quant, requantize=True)
         os.replace(tmp, target)
     finally:
         if os.path.exists(tmp):
