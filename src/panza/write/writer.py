@@ -22,7 +22,7 @@ from typing import Any, Protocol
 from panza.llm.base import LLM
 from panza.playback.instructions import mention
 from panza.prompt import Preambles, build_messages
-from panza.write.adherence import draft_score, extract_facts, failure
+from panza.write.adherence import adherence_scores, draft_score, failure
 from panza.write.consensus import consensus
 from panza.write.drafts import clean_draft, clean_stream
 
@@ -160,7 +160,7 @@ def hinted(prompt: list[dict[str, str]], instruction: str, draft: str) -> list[d
 
     Why: a model fine-tuned on playback's instructions, which end in "Mention A and B.", has learnt to
     write what such a line names; the bare instruction it ignored once it tends to ignore again."""
-    missed = [f.text for f in extract_facts(instruction) if not f.carried_by(draft)]
+    missed = adherence_scores(instruction, draft)["facts_missed"]
     if not missed or not prompt or prompt[-1].get("role") != "user":
         return prompt
     return [*prompt[:-1], {**prompt[-1], "content": mention(prompt[-1]["content"], missed)}]
