@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from panza.write.adherence import adherence_scores, aggregate, extract_facts, fact_recall, failure
+from panza.write.adherence import (
+    adherence_scores,
+    aggregate,
+    draft_score,
+    extract_facts,
+    fact_recall,
+    failure,
+)
 
 INSTR = (
     'Reply to Anna to confirm the meeting on Friday at 3pm in Zurich about the $500 budget, '
@@ -134,3 +141,34 @@ def test_what_the_user_declines_must_stay_declined() -> None:
     assert _facts("Write to Lea but don't mention the price.") == [("name", "Lea")]
     assert _facts("Say we can not go.") == []
     assert _facts("Send the slides, not only the notes, whether or not Kim asks.") == [("name", "Kim")]
+
+
+def test_a_clause_said_twice_is_counted_and_ranks_lower() -> None:
+    anna = "Write to Anna to move the site walk to Monday at 9, because the nursery delivery slipped."
+    # a demo draft (2026-12): every fact, but the second sentence says the first one again
+    twice = (
+        "Hi Anna,\n\nThe site walk moves to Monday at 9, the nursery delivery slipped. I'll bring the nursery "
+        "staff, too, and I'll bring the nursery staff.\n\nJen"
+    )
+    once = (
+        "Hi Anna,\n\nCould we do the site walk on Monday at 9 instead? Our nursery delivery slipped, so on "
+        "Friday there is nothing planted to see.\n\nThanks,\nJen"
+    )
+    assert fact_recall(anna, twice) == fact_recall(anna, once)
+    rec = adherence_scores(anna, twice)
+    assert rec["repeats"] == "ill bring the nursery staff" and rec["failure"] is None  # not a loop: no failure
+    assert adherence_scores(anna, once)["repeats"] is None
+    assert draft_score(anna, once) == 1.0 and draft_score(anna, twice) == 0.75
+    agg = aggregate([rec, adherence_scores(anna, once)])
+    assert agg["repeat_rate"] == 0.5 and agg["failure_rate"] == 0.0
+
+
+def test_real_sent_mail_says_no_clause_twice(shared_data) -> None:
+    """The repetition cost must not hit what people write: none of a real user's sent emails has one."""
+    import json
+
+    from panza.llm.loops import repeated_run
+
+    emails = [json.loads(line)["email"] for line in (shared_data / "panza-david.jsonl").open()]
+    assert len(emails) > 100
+    assert [e for e in emails if repeated_run(e)] == []

@@ -32,6 +32,24 @@ def loop_start(text: str, n: int = 6, repeats: int = 3) -> int | None:
     return None
 
 
+def repeated_run(text: str, n: int = 5) -> str | None:
+    """The first ``n``-word run that ``text`` says twice (not overlapping), or ``None``.
+
+    Why: a loop needs three runs, but a small model's draft often says a clause twice and stops ("I'll
+    bring the nursery staff, too, and I'll bring the nursery staff"), which reads as broken. Real short
+    mail almost never does: no 5-word run is said twice in any of David's 166 or Jen's 146 sent emails,
+    against 5 of 264 fine-tuned drafts; long mail (reports, lists) does, so it is a cost, not a failure.
+    """
+    words = [w for w in (re.sub(r"\W+", "", m.group().lower()) for m in _WORD.finditer(text)) if w]
+    first: dict[tuple[str, ...], int] = {}
+    for i in range(len(words) - n + 1):
+        key = tuple(words[i:i + n])
+        at = first.setdefault(key, i)
+        if i - at >= n:
+            return " ".join(key)
+    return None
+
+
 class LoopStop:
     """A ``transformers`` stopping criterion: a sequence is done once its new text loops.
 

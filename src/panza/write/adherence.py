@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from panza.llm.loops import loop_start
+from panza.llm.loops import loop_start, repeated_run
 
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 RELATIVE_DAYS = ("today", "tonight", "tomorrow", "yesterday", "weekend", "next week", "this week")
@@ -335,6 +335,7 @@ def adherence_scores(instruction: str, draft: str) -> dict[str, Any]:
         "facts_carried": len(facts) - len(missed),
         "facts_missed": missed,
         "failure": failure(instruction, draft),
+        "repeats": repeated_run(draft),
     }
 
 
@@ -353,15 +354,18 @@ def aggregate(records: Iterable[dict[str, Any]]) -> dict[str, Any]:
         "drafts_with_facts": len(with_facts),
         "failure_rate": sum(kinds.values()) / len(recs) if recs else None,
         "failures": kinds,
+        "repeat_rate": sum(1 for r in recs if r.get("repeats")) / len(recs) if recs else None,
     }
 
 
 
 def draft_score(instruction: str, draft: str) -> float:
     """How well ``draft`` does what ``instruction`` asks, for ranking candidates: fact recall
-    (1.0 when the instruction has no facts), minus 2 for a failure (empty, refusal, echo, loop)
-    and 0.25 per template gap ("[Your Name]") the user would have to fill in."""
+    (1.0 when the instruction has no facts), minus 2 for a failure (empty, refusal, echo, loop),
+    0.25 per template gap ("[Your Name]") the user would have to fill in and 0.25 for a clause said
+    twice (:func:`~panza.llm.loops.repeated_run`), which the user would have to delete."""
     if failure(instruction, draft):
         return -2.0
     carried, total = fact_recall(instruction, draft)
-    return (carried / total if total else 1.0) - 0.25 * len(PLACEHOLDER.findall(draft))
+    gaps = len(PLACEHOLDER.findall(draft)) + (repeated_run(draft) is not None)
+    return (carried / total if total else 1.0) - 0.25 * gaps
