@@ -43,6 +43,27 @@ def test_with_facts_adds_only_what_is_missing_and_stays_short() -> None:
     assert T.problem(out, EMAIL, "Reply to Anna to") is None
 
 
+JEN = (
+    "Hi Anna,\n\nThe site walk is on Thursday 2 February at 10:00, meeting at Am Sandtorkai 30. It takes about "
+    "20 minutes, and 2 and 3 of the beds are done. The budget is 46,500 euros.\nSee you there,\nJen"
+)
+
+
+def test_added_facts_keep_the_words_that_say_what_they_are() -> None:
+    facts = T.instruction_facts({"email": JEN}, limit=8)
+    assert facts[:2] == ["2", "10:00"]  # bare, as the email's numbers are found
+    out = T.in_context(JEN, facts)
+    assert out[:3] == ["Thursday 2 February", "10:00", "30"]  # "Am Sandtorkai 30": no unit after it
+    assert "20 minutes" in out and "46,500 euros" in out
+    assert "3" in out  # "3 of the beds": "of" counts nothing
+    assert "Thursday" not in out and "February" not in out  # inside "Thursday 2 February" already
+    assert all(f in JEN for f in out)  # taken from the email as written: nothing invented
+    line = T.with_facts("Write to Anna to confirm the site walk.", out)
+    assert T.problem(line, JEN, "Write to Anna to") is None
+    assert T.in_context("Hi, the 15th and 16th work.\n\n1.0\nDear X", ["15th", "1.0"]) == ["15th", "1.0"]
+    assert T.in_context("Dear Tom, see you on June 1st or 3rd.", ["1st", "3rd", "June"]) == ["June 1st", "3rd"]
+
+
 def test_playback_prompt_lists_the_facts(repo_root: Any) -> None:
     from panza.playback import load_template
 
@@ -68,6 +89,11 @@ def test_playback_appends_missing_facts_only_when_asked() -> None:
     assert on["summary"].startswith("Reply to Anna to confirm the workshop dates. Mention 15th, 16th")
     off = Playback(_Fixed(), _template(), model="m", settings=PlaybackSettings(append_facts=False))
     assert off.run([rec], progress=False)[0]["summary"] == "Reply to Anna to confirm the workshop dates."
+    jen = {"email": JEN, "subject": "Site walk"}
+    words = Playback(_Fixed(), _template(), model="m").run([jen], progress=False)[0]["summary"]
+    assert "Mention Thursday 2 February, 10:00," in words and "20 minutes" in words
+    bare = Playback(_Fixed(), _template(), model="m", settings=PlaybackSettings(fact_context=False))
+    assert "Mention 2, 10:00, 30, 20," in bare.run([jen], progress=False)[0]["summary"]
 
 
 def _template() -> str:

@@ -253,6 +253,7 @@ def main(cfg: DictConfig) -> int:
                 "seed",
                 "append_facts",
                 "max_facts",
+                "fact_context",
             )
         },
     )

@@ -44,6 +44,7 @@ class PlaybackSettings:
     seed: int = 42
     append_facts: bool = True
     max_facts: int = 6
+    fact_context: bool = True  # added facts keep the email's words around them ("Thursday 2 February")
 
     @classmethod
     def from_config(cls, cfg: Any) -> PlaybackSettings:
@@ -59,6 +60,7 @@ class PlaybackSettings:
             seed=int(get("seed", 42)),
             append_facts=bool(get("append_facts", True)),
             max_facts=max(0, int(get("max_facts", 6))),
+            fact_context=bool(get("fact_context", True)),
         )
 
 
@@ -345,4 +347,7 @@ class Playback:
         s = self.settings
         if not s.append_facts or not s.max_facts:
             return instruction
-        return T.with_facts(instruction, T.instruction_facts(record, s.max_facts), s.max_words)
+        facts = T.instruction_facts(record, s.max_facts)
+        if s.fact_context:
+            facts = T.in_context(str(record.get("email") or ""), facts)
+        return T.with_facts(instruction, facts, s.max_words)
