@@ -1,7 +1,8 @@
 """Data-playback benchmark: throughput (emails/min) and instruction quality of the summarizer.
 
 Throughput: the embedded SmolLM2-135M-Instruct through llama.cpp (its shipped Q4_1 file, and the
-default: those weights re-encoded to Q8_0, ``embedded_quant``) and through transformers, at batch
+default: those weights re-encoded to Q8_0, ``embedded_quant``; ``+seq`` = one sequence at a time instead of
+``n_parallel`` 8) and through transformers, at batch
 sizes 1, 4 and 8, on real emails of ../shared/data/panza-david.jsonl (150 by default; ``--limit``
 for a quick run). No cache, so every email is generated. The baseline, measured in the same run, is
 the first backend at batch size 1 (the shipped Q4_1 file); each row prints its ratio to it.
@@ -34,10 +35,11 @@ def load(path: Path, limit: int | None = None) -> list[dict[str, Any]]:
 def make_llm(backend: str, batch: int, threads: int | None) -> Any:
     from panza.llm import load_llm
 
-    if backend.startswith("llamacpp"):  # llamacpp = the default Q8_0 copy; llamacpp-q4_1 = the shipped file
-        quant = None if backend == "llamacpp-q4_1" else backend.partition("-")[2] or "q8_0"
+    if backend.startswith("llamacpp"):  # llamacpp = the default Q8_0 copy; llamacpp-q4_1 = the shipped file;
+        name, _, seq = backend.partition("+")  # ...+seq = one sequence at a time (writer.llm.n_parallel=1)
+        quant = None if name == "llamacpp-q4_1" else name.partition("-")[2] or "q8_0"
         return load_llm({"backend": "llamacpp", "n_ctx": 2048, "n_threads": threads, "seed": 0,
-                         "embedded_quant": quant})
+                         "embedded_quant": quant, "n_parallel": 1 if seq == "seq" else 8})
     if threads:
         import torch
 
@@ -45,10 +47,14 @@ def make_llm(backend: str, batch: int, threads: int | None) -> Any:
     return load_llm({"backend": "transformers", "model": "embedded", "batch_size": batch, "dtype": "float32"})
 
 
+CANDIDATES = 1  # outputs per email (--candidates; `panza prepare` defaults to 8)
+
+
 def run(llm: Any, rows: list[dict[str, Any]], batch: int) -> tuple[list[dict[str, Any]], Any]:
     from panza.playback import Playback, PlaybackSettings, load_template
 
-    pb = Playback(llm, load_template(PROMPT), model="bench", settings=PlaybackSettings(batch_size=batch))
+    settings = PlaybackSettings(batch_size=batch, candidates=CANDIDATES)
+    pb = Playback(llm, load_template(PROMPT), model="bench", settings=settings)
     out = pb.run(rows, progress=False)
     return out, pb.stats
 
@@ -144,7 +150,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--quality", action="store_true", help="also measure instruction quality")
     p.add_argument("--no-throughput", action="store_true")
     p.add_argument("--examples", type=int, default=10, help="example pairs printed with --quality")
+    p.add_argument("--candidates", type=int, default=1, help="outputs per email (panza prepare's default: 8)")
     args = p.parse_args(argv)
+    global CANDIDATES
+    CANDIDATES = max(1, args.candidates)
     if not DAVID.is_file():
         print(f"skipped: {DAVID} not found (the shared data sits beside the checkout)")
         return 0
@@ -158,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
         Console(width=160).print(table)
     if args.quality:
         for backend in args.backends.split(","):
-            if backend.startswith("llamacpp"):
+            if backend.startswith("llamacpp") and "+" not in backend:
                 quality(rows, backend, args.threads, args.examples)
     return 0
 

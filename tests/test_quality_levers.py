@@ -153,6 +153,28 @@ def test_best_of_keeps_the_draft_that_carries_most_facts(embedded: Any) -> None:
     assert draft_score(instr[0], best) >= draft_score(instr[0], greedy)
 
 
+def test_best_of_asks_all_sampled_candidates_in_one_seeded_call(embedded: Any) -> None:
+    from panza.llm.base import SeededSampler
+    from panza.prompt import Preambles
+    from panza.write.writer import PanzaWriter, WriterOptions
+
+    class Seeded(_Counting):
+        def generate_seeded(self, batch: list[Any], seeds: list[int], **sampling: Any) -> list[str]:
+            self.calls.append(("seeded", [b[-1]["content"][-12:] for b in batch], list(seeds)))
+            self.drawn = list(self.llm.generate_seeded(batch, seeds, **sampling))
+            return self.drawn
+
+    assert isinstance(embedded, SeededSampler)
+    llm = Seeded(embedded)
+    instr = ["Write to Anna to move Friday's site walk to Monday at 9.", "Thank Tom for the report."]
+    kept = PanzaWriter(llm, Preambles(), options=WriterOptions(best_of=3, seed=5)).run_batch(instr)[0]
+    tails = [f"Instruction: {i}"[-12:] for i in instr]
+    # the greedy drafts, then both sampled rounds of both prompts in one call, each prompt's draws side by side
+    assert llm.calls == [(2, False), ("seeded", [tails[0], tails[0], tails[1], tails[1]], [6, 7, 6, 7])]
+    assert len(llm.drawn) == 4 and llm.drawn[0] != llm.drawn[1]  # two seeds, two draws of one prompt
+    assert all(k.strip() for k in kept)
+
+
 def test_retries_redraft_only_the_failing_drafts(embedded: Any) -> None:
     from panza.prompt import Preambles
     from panza.write.writer import PanzaWriter

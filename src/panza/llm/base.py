@@ -67,6 +67,20 @@ class PrefillCompleter(Protocol):
         ...
 
 
+@runtime_checkable
+class SeededSampler(Protocol):
+    """A backend that samples each conversation of one batch with a seed of its own.
+
+    The writer's candidates are several draws of each prompt (seeds ``seed + 1`` .. ``seed + n``); asked in
+    one call, llama.cpp decodes them side by side and evaluates each prompt once (:mod:`panza.llm.parallel`).
+    Other backends get one call per seed, as before.
+    """
+
+    def generate_seeded(self, batch: list[Conversation], seeds: Sequence[int], **sampling: Any) -> list[str]:
+        """One sampled completion per conversation, the i-th drawn with ``seeds[i]``."""
+        ...
+
+
 def cut_at_stop(text: str, stop: Sequence[str], *, strip: bool = True) -> str:
     """``text`` up to the first stop string (some engines keep the matched stop string in the output)."""
     cut = min((i for i in (text.find(st) for st in stop if st) if i >= 0), default=-1)

@@ -2,7 +2,9 @@
 
 The GGUF's own chat template (read by llama.cpp from the file's metadata) renders the messages,
 so prompts match what the model was tuned on without Panza duplicating any template.
-llama-cpp-python has no batched chat API: a batch is generated one conversation after another.
+llama-cpp-python has no batched chat API; a batch of sampled chats (the writer's candidates) or of playback
+completions runs through :mod:`panza.llm.parallel`, several sequences per forward pass (``n_parallel``). A
+greedy chat batch, and streaming, go one conversation after another, so a draft is the same in every interface.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import atexit
 import contextlib
 import os
 import weakref
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -87,6 +89,8 @@ class LlamaCppLLM:
         seed: int | None = None,
         chat_format: str | None = None,
         flash_attn: bool = False,
+        n_parallel: int = 8,
+        parallel_cells: int = 8192,
     ) -> None:
         try:
             from llama_cpp import Llama
@@ -97,6 +101,8 @@ class LlamaCppLLM:
         self.model_path = model_path
         self.sampling = sampling
         self._render: Any = None  # the chat renderer for complete_chat, built on first use
+        self.n_parallel, self.parallel_cells = max(1, int(n_parallel)), int(parallel_cells)
+        self._decoder: Any = None  # the ParallelDecoder, made on first use (its KV cache is memory)
         kw: dict[str, Any] = {
             "model_path": str(model_path),
             "n_ctx": int(n_ctx),
@@ -123,6 +129,9 @@ class LlamaCppLLM:
         atexit.register(_close, weakref.ref(self.llama))
 
     def close(self) -> None:
+        if self._decoder is not None:
+            self._decoder.close()
+            self._decoder = None
         _close(weakref.ref(self.llama))
 
     @classmethod
@@ -152,6 +161,8 @@ class LlamaCppLLM:
             seed=cfg.get("seed"),
             chat_format=cfg.get("chat_format"),
             flash_attn=bool(cfg.get("flash_attn", False)),
+            n_parallel=int(cfg.get("n_parallel", 8)),
+            parallel_cells=int(cfg.get("parallel_cells", 8192)),
         )
 
     def _check_fits(self, messages: Conversation) -> Conversation:
@@ -182,13 +193,58 @@ class LlamaCppLLM:
                 "writer.llm.n_ctx or shorten the prompt"
             ) from None
 
+    def _renderer(self) -> Any:
+        if self._render is None:
+            self._render = chat_renderer(self.llama)
+        return self._render
+
+    def decoder(self) -> Any:
+        """The :class:`~panza.llm.parallel.ParallelDecoder` on this model (made once: its KV cache is memory)."""
+        from panza.llm.parallel import ParallelDecoder
+
+        if self._decoder is None:
+            threads = int(self.llama.context_params.n_threads or physical_cores())
+            self._decoder = ParallelDecoder(self.llama, self.n_parallel, self.parallel_cells, threads)
+        return self._decoder
+
+    def _parallel(self, prompts: list[str], s: Sampling, stops: list[list[str]]) -> list[str]:
+        """``prompts`` (rendered text) generated together, several sequences per forward pass."""
+        from panza.llm.parallel import Request
+
+        reqs = [
+            Request(self.llama.tokenize(p.encode("utf-8"), special=True), s, list(st))
+            for p, st in zip(prompts, stops, strict=True)
+        ]
+        return self.decoder().run(reqs)
+
     def generate(self, batch: list[Conversation], **sampling: Any) -> list[str]:
-        kw = sampling_kwargs(self.sampling.with_overrides(**sampling))
+        s = self.sampling.with_overrides(**sampling)
+        if s.do_sample and self.n_parallel > 1 and len(batch) > 1:
+            rendered = [self._renderer()(self._check_fits(m)) for m in batch]
+            return [t.strip() for t in self._parallel([p for p, _ in rendered], s, [st for _, st in rendered])]
+        kw = sampling_kwargs(s)
         out = []
         for messages in batch:
             res = self._complete(messages, False, kw)
             out.append((res["choices"][0]["message"].get("content") or "").strip())
         return out
+
+    def generate_seeded(self, batch: list[Conversation], seeds: Sequence[int], **sampling: Any) -> list[str]:
+        """Sampled completions, the i-th with ``seeds[i]``: side by side, each distinct prompt evaluated once."""
+        s = self.sampling.with_overrides(**{**sampling, "do_sample": True})
+        if self.n_parallel <= 1 or len(batch) <= 1:
+            return [self.generate([m], **{**sampling, "do_sample": True, "seed": int(k)})[0]
+                    for m, k in zip(batch, seeds, strict=True)]
+        from panza.llm.parallel import Request
+
+        rendered = [self._renderer()(self._check_fits(m)) for m in batch]
+        tokens: dict[str, list[int]] = {}
+        reqs = [
+            Request(tokens.setdefault(p, self.llama.tokenize(p.encode("utf-8"), special=True)),
+                    s.with_overrides(seed=int(k)), list(st))
+            for (p, st), k in zip(rendered, seeds, strict=True)
+        ]
+        return [t.strip() for t in self.decoder().run(reqs)]
 
     def stream(self, messages: Conversation, **sampling: Any) -> Iterator[str]:
         kw = sampling_kwargs(self.sampling.with_overrides(**sampling))
@@ -199,12 +255,16 @@ class LlamaCppLLM:
 
     def complete_chat(self, batch: list[Conversation], prefills: list[str], **sampling: Any) -> list[str]:
         """Continue each chat's assistant turn from ``prefill`` (rendered with the GGUF's own template)."""
-        kw = sampling_kwargs(self.sampling.with_overrides(**sampling))
-        if self._render is None:
-            self._render = chat_renderer(self.llama)
+        s = self.sampling.with_overrides(**sampling)
+        if self.n_parallel > 1 and len(batch) > 1:
+            rendered = [self._renderer()(self._check_fits(m)) for m in batch]
+            texts = self._parallel([p + f for (p, _), f in zip(rendered, prefills, strict=True)], s,
+                                   [st for _, st in rendered])
+            return [join_prefill(f, t) for f, t in zip(prefills, texts, strict=True)]
+        kw = sampling_kwargs(s)
         out = []
         for messages, prefill in zip(batch, prefills, strict=True):
-            prompt, stop = self._render(check_conversation(messages))
+            prompt, stop = self._renderer()(check_conversation(messages))
             res = self.llama.create_completion(prompt=prompt + prefill, **{**kw, "stop": (kw["stop"] or []) + stop})
             out.append(join_prefill(prefill, res["choices"][0].get("text") or ""))
         return out

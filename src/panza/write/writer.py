@@ -19,7 +19,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from panza.llm.base import LLM
+from panza.llm.base import LLM, SeededSampler
 from panza.playback.instructions import mention
 from panza.prompt import Preambles, build_messages
 from panza.write.adherence import adherence_scores, draft_score, failure
@@ -102,6 +102,20 @@ class PanzaWriter:
         kw = {**sampling, "do_sample": True, "temperature": o.temperature, "top_p": o.top_p, "seed": o.seed + k}
         return [clean_draft(d) for d in self.llm.generate(prompts, **kw)]
 
+    def _sampled_rounds(self, prompts: list[list[dict[str, str]]], ks: list[int], **sampling: Any) -> list[list[str]]:
+        """Draft ``k`` of every prompt for each k in ``ks`` (seed ``seed + k``): in one call where the backend
+        takes a seed per conversation (llama.cpp then evaluates each prompt once and decodes the drafts side
+        by side), else one call per k. ``out[r][j]`` is round ``ks[r]``'s draft of ``prompts[j]``."""
+        o = self.options
+        if not isinstance(self.llm, SeededSampler):
+            return [self._sampled(prompts, k, **sampling) for k in ks]
+        kw = {**sampling, "temperature": o.temperature, "top_p": o.top_p}
+        kw.pop("seed", None)
+        flat = self.llm.generate_seeded(
+            [p for p in prompts for _ in ks], [o.seed + k for _ in prompts for k in ks], **kw
+        )
+        return [[clean_draft(flat[j * len(ks) + r]) for j in range(len(prompts))] for r in range(len(ks))]
+
     def choose(
         self, instructions: list[str], prompts: list[list[dict[str, str]]], drafts: list[str], **sampling: Any
     ) -> list[str]:
@@ -132,8 +146,12 @@ class PanzaWriter:
                 return max(s for s, _ in cands[j]) < 1.0
             return failure(instructions[j], best(j)) is not None
 
-        for _ in range(max(0, o.best_of - 1)):
-            compete(list(range(len(drafts))))
+        if o.best_of > 1:  # the sampled candidates of every draft at once
+            ks = list(range(k + 1, k + o.best_of))
+            k += len(ks)
+            for round_ in self._sampled_rounds(prompts, ks, **sampling):
+                for j, d in enumerate(round_):
+                    cands[j].append((draft_score(instructions[j], d), d))
 
         for _ in range(max(0, o.retries)):
             bad = [j for j in range(len(drafts)) if short(j)]
