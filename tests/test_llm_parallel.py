@@ -71,7 +71,7 @@ def test_shared_prompts_sample_by_seed(llm: LlamaCppLLM) -> None:
     same = dec.run(_requests(llm, [ASKS[0]] * 3, base))  # one prompt evaluated once, copied to 3 sequences
     assert same[0] == same[1] == same[2]  # same prompt and seed: same draw
     seeds = [Sampling(max_new_tokens=24, **{**SAMPLED, "seed": k}) for k in (1, 2, 3, 4)]
-    reqs = [r for k, s in enumerate(seeds) for r in _requests(llm, [ASKS[0]], s) if k >= 0]
+    reqs = [r for s in seeds for r in _requests(llm, [ASKS[0]], s)]
     drawn = dec.run(reqs)
     assert len(set(drawn)) >= 3  # other seeds, other drafts
     assert dec.run(reqs) == drawn  # and each one repeats

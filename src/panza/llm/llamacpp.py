@@ -207,21 +207,28 @@ class LlamaCppLLM:
             self._decoder = ParallelDecoder(self.llama, self.n_parallel, self.parallel_cells, threads)
         return self._decoder
 
-    def _parallel(self, prompts: list[str], s: Sampling, stops: list[list[str]]) -> list[str]:
-        """``prompts`` (rendered text) generated together, several sequences per forward pass."""
+    def _parallel(
+        self, batch: list[Conversation], samplings: list[Sampling], prefills: list[str] | None = None
+    ) -> list[str]:
+        """``batch`` (each chat rendered, plus its prefill) generated together, several sequences per forward
+        pass, the i-th with ``samplings[i]``; a conversation asked several times (the writer's candidates) is
+        checked, rendered and tokenized once."""
         from panza.llm.parallel import Request
 
-        reqs = [
-            Request(self.llama.tokenize(p.encode("utf-8"), special=True), s, list(st))
-            for p, st in zip(prompts, stops, strict=True)
-        ]
+        done: dict[tuple[int, str], tuple[list[int], list[str]]] = {}  # (id of the conversation, prefill)
+        reqs = []
+        for m, s, f in zip(batch, samplings, prefills or [""] * len(batch), strict=True):
+            if (id(m), f) not in done:
+                prompt, stop = self._renderer()(self._check_fits(m))
+                done[id(m), f] = self.llama.tokenize((prompt + f).encode("utf-8"), special=True), list(stop)
+            toks, stop = done[id(m), f]
+            reqs.append(Request(toks, s, stop))
         return self.decoder().run(reqs)
 
     def generate(self, batch: list[Conversation], **sampling: Any) -> list[str]:
         s = self.sampling.with_overrides(**sampling)
         if s.do_sample and self.n_parallel > 1 and len(batch) > 1:
-            rendered = [self._renderer()(self._check_fits(m)) for m in batch]
-            return [t.strip() for t in self._parallel([p for p, _ in rendered], s, [st for _, st in rendered])]
+            return [t.strip() for t in self._parallel(batch, [s] * len(batch))]
         kw = sampling_kwargs(s)
         out = []
         for messages in batch:
@@ -235,16 +242,7 @@ class LlamaCppLLM:
         if self.n_parallel <= 1 or len(batch) <= 1:
             return [self.generate([m], **{**sampling, "do_sample": True, "seed": int(k)})[0]
                     for m, k in zip(batch, seeds, strict=True)]
-        from panza.llm.parallel import Request
-
-        rendered = [self._renderer()(self._check_fits(m)) for m in batch]
-        tokens: dict[str, list[int]] = {}
-        reqs = [
-            Request(tokens.setdefault(p, self.llama.tokenize(p.encode("utf-8"), special=True)),
-                    s.with_overrides(seed=int(k)), list(st))
-            for (p, st), k in zip(rendered, seeds, strict=True)
-        ]
-        return [t.strip() for t in self.decoder().run(reqs)]
+        return [t.strip() for t in self._parallel(batch, [s.with_overrides(seed=int(k)) for k in seeds])]
 
     def stream(self, messages: Conversation, **sampling: Any) -> Iterator[str]:
         kw = sampling_kwargs(self.sampling.with_overrides(**sampling))
@@ -257,9 +255,7 @@ class LlamaCppLLM:
         """Continue each chat's assistant turn from ``prefill`` (rendered with the GGUF's own template)."""
         s = self.sampling.with_overrides(**sampling)
         if self.n_parallel > 1 and len(batch) > 1:
-            rendered = [self._renderer()(self._check_fits(m)) for m in batch]
-            texts = self._parallel([p + f for (p, _), f in zip(rendered, prefills, strict=True)], s,
-                                   [st for _, st in rendered])
+            texts = self._parallel(batch, [s] * len(batch), prefills)
             return [join_prefill(f, t) for f, t in zip(prefills, texts, strict=True)]
         kw = sampling_kwargs(s)
         out = []

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from panza.errors import PanzaError
-from panza.llm.base import Sampling
+from panza.llm.base import Sampling, cut_at_stop
 
 
 @dataclass
@@ -69,12 +69,6 @@ def _common(a: Sequence[int], b: Sequence[int]) -> int:
     while i < n and a[i] == b[i]:
         i += 1
     return i
-
-
-def cut_stop(text: str, stop: Sequence[str]) -> tuple[str, bool]:
-    """``text`` up to the first stop string, and whether one was found."""
-    at = min((i for i in (text.find(s) for s in stop if s) if i >= 0), default=-1)
-    return (text, False) if at < 0 else (text[:at], True)
 
 
 class ParallelDecoder:
@@ -210,13 +204,14 @@ class ParallelDecoder:
                     done = bool(self.lib.llama_vocab_is_eog(self.vocab, tok))
                     if not done:
                         s.out.append(tok)
-                    text = self._text(s.out)
+                    done = done or len(s.out) >= req.sampling.max_new_tokens
                     stops = [*req.sampling.stop, *req.stop]
-                    if stops:
-                        text, hit = cut_stop(text, stops)
-                        done = done or hit
-                    if done or len(s.out) >= req.sampling.max_new_tokens:
-                        results[s.index] = text
+                    if stops or done:  # the text is only needed to look for a stop string, or at the end
+                        text = self._text(s.out)
+                        cut = cut_at_stop(text, stops, strip=False)
+                        done = done or len(cut) < len(text)
+                    if done:
+                        results[s.index] = cut
                         self._free(s)
                     else:
                         s.pending, s.pos = tok, s.pos + 1
