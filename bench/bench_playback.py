@@ -47,20 +47,20 @@ def make_llm(backend: str, batch: int, threads: int | None) -> Any:
     return load_llm({"backend": "transformers", "model": "embedded", "batch_size": batch, "dtype": "float32"})
 
 
-CANDIDATES = 1  # outputs per email (--candidates; `panza prepare` defaults to 8)
-
-
-def run(llm: Any, rows: list[dict[str, Any]], batch: int) -> tuple[list[dict[str, Any]], Any]:
+def run(
+    llm: Any, rows: list[dict[str, Any]], batch: int, candidates: int = 1
+) -> tuple[list[dict[str, Any]], Any]:
+    """Playback of ``rows``; ``candidates`` outputs per email (`panza prepare` defaults to 8)."""
     from panza.playback import Playback, PlaybackSettings, load_template
 
-    settings = PlaybackSettings(batch_size=batch, candidates=CANDIDATES)
+    settings = PlaybackSettings(batch_size=batch, candidates=candidates)
     pb = Playback(llm, load_template(PROMPT), model="bench", settings=settings)
     out = pb.run(rows, progress=False)
     return out, pb.stats
 
 
 def throughput(
-    rows: list[dict[str, Any]], backends: list[str], batches: list[int], threads: int | None
+    rows: list[dict[str, Any]], backends: list[str], batches: list[int], threads: int | None, candidates: int = 1
 ) -> Any:
     from rich.table import Table
 
@@ -75,7 +75,7 @@ def throughput(
                 llm = make_llm(backend, b, threads)
                 run(llm, rows[:1], 1)  # warm-up: first-call costs (and llama.cpp's prompt-prefix cache)
             t = time.perf_counter()
-            _, stats = run(llm, rows, b)
+            _, stats = run(llm, rows, b, candidates)
             rate = len(rows) / (time.perf_counter() - t) * 60
             if base is None:
                 base = rate
@@ -91,7 +91,7 @@ def throughput(
     return table
 
 
-def quality(rows: list[dict[str, Any]], backend: str, threads: int | None, examples: int) -> None:
+def quality(rows: list[dict[str, Any]], backend: str, threads: int | None, examples: int, candidates: int = 1) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -100,8 +100,8 @@ def quality(rows: list[dict[str, Any]], backend: str, threads: int | None, examp
     console = Console(width=160)
     llm = make_llm(backend, 1, threads)
     hand = load(HANDCHECKED)
-    hand_out, hand_stats = run(llm, hand, 8)
-    real_out, real_stats = run(llm, rows, 8)
+    hand_out, hand_stats = run(llm, hand, 8, candidates)
+    real_out, real_stats = run(llm, rows, 8, candidates)
     table = Table(title=f"instruction quality (embedded model, {backend})")
     for col in (
         "set",
@@ -152,8 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--examples", type=int, default=10, help="example pairs printed with --quality")
     p.add_argument("--candidates", type=int, default=1, help="outputs per email (panza prepare's default: 8)")
     args = p.parse_args(argv)
-    global CANDIDATES
-    CANDIDATES = max(1, args.candidates)
+    candidates = max(1, args.candidates)
     if not DAVID.is_file():
         print(f"skipped: {DAVID} not found (the shared data sits beside the checkout)")
         return 0
@@ -162,13 +161,13 @@ def main(argv: list[str] | None = None) -> int:
     rows = load(DAVID, args.limit)
     if not args.no_throughput:
         table = throughput(
-            rows, args.backends.split(","), [int(b) for b in args.batches.split(",")], args.threads
+            rows, args.backends.split(","), [int(b) for b in args.batches.split(",")], args.threads, candidates
         )
         Console(width=160).print(table)
     if args.quality:
         for backend in args.backends.split(","):
             if backend.startswith("llamacpp") and "+" not in backend:
-                quality(rows, backend, args.threads, args.examples)
+                quality(rows, backend, args.threads, args.examples, candidates)
     return 0
 
 
