@@ -153,6 +153,7 @@ def test_json_resumes_from_partial_drafts(workspace: Path) -> None:
     )
     writer = build_writer(cfg)
     assert writer.options.length_weight == 0.25 and writer.options.consensus  # the config reaches the writer
+    assert writer.options.channel and writer.channel_template and "{email}" in str(writer.channel_template)
     batch.draft_jobs(writer, cfg.interfaces, jobs)
     out = json.loads((workspace / "data" / "drafts.json").read_text())
     drafts = {r["prompt"]: r["panza_responses"] for r in out["responses"]}

@@ -81,6 +81,21 @@ class SeededSampler(Protocol):
         ...
 
 
+@runtime_checkable
+class ContinuationScorer(Protocol):
+    """A backend that says how likely a given text is as the assistant's reply to a conversation.
+
+    The writer's channel rerank asks, for each candidate draft, how likely its instruction is as the
+    summary of that draft (the playback prompt, read backwards): a draft that says what was asked explains
+    its instruction best. llama.cpp and transformers/PEFT offer this; servers (OpenAI, Ollama) do not.
+    """
+
+    def score(self, batch: list[Conversation], continuations: Sequence[str]) -> list[tuple[float, int]]:
+        """For each conversation, (summed log-probability, token count) of its continuation, in the model's
+        chat format, as the start of the assistant's turn."""
+        ...
+
+
 def cut_at_stop(text: str, stop: Sequence[str], *, strip: bool = True) -> str:
     """``text`` up to the first stop string (some engines keep the matched stop string in the output)."""
     cut = min((i for i in (text.find(st) for st in stop if st) if i >= 0), default=-1)

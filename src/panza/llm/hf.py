@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -123,6 +123,24 @@ class TransformersLLM:
                 ids = self.model.generate(**enc, **self._gen_kwargs(s))
             out.extend(self.tokenizer.batch_decode(ids[:, enc["input_ids"].shape[1] :], skip_special_tokens=True))
         return [join_prefill(p, cut_at_stop(t, s.stop, strip=False)) for p, t in zip(prefills, out, strict=True)]
+
+    def score(self, batch: list[Conversation], continuations: Sequence[str]) -> list[tuple[float, int]]:
+        """(log-probability, tokens) of each continuation as the assistant's reply, one text per forward pass."""
+        import torch
+
+        out = []
+        for m, c in zip(batch, continuations, strict=True):
+            prompt = self.tokenizer(self.prompt_text(m), add_special_tokens=False)["input_ids"]
+            cont = self.tokenizer(c, add_special_tokens=False)["input_ids"]
+            if not prompt or not cont:
+                out.append((0.0, len(cont)))
+                continue
+            ids = torch.tensor([prompt + cont], device=self.model.device)
+            with torch.inference_mode():
+                logits = self.model(input_ids=ids).logits[0, len(prompt) - 1 : -1].float()
+            lp = torch.log_softmax(logits, dim=-1).gather(1, ids[0, len(prompt) :, None]).sum()
+            out.append((float(lp), len(cont)))
+        return out
 
     def stream(self, messages: Conversation, **sampling: Any) -> Iterator[str]:
         import torch

@@ -244,6 +244,17 @@ class LlamaCppLLM:
                     for m, k in zip(batch, seeds, strict=True)]
         return [t.strip() for t in self._parallel(batch, [s.with_overrides(seed=int(k)) for k in seeds])]
 
+    def score(self, batch: list[Conversation], continuations: Sequence[str]) -> list[tuple[float, int]]:
+        """(log-probability, tokens) of each continuation as the assistant's reply; a prompt prefix that the
+        previous texts share (a few-shot template) is evaluated once."""
+        pairs = []
+        for m, c in zip(batch, continuations, strict=True):
+            prompt, _ = self._renderer()(self._check_fits(m))
+            pairs.append((self.llama.tokenize(prompt.encode("utf-8"), special=True),
+                          self.llama.tokenize(c.encode("utf-8"), add_bos=False, special=False)))
+        sums = self.decoder().score(pairs)
+        return [(s, len(c)) for s, (_, c) in zip(sums, pairs, strict=True)]
+
     def stream(self, messages: Conversation, **sampling: Any) -> Iterator[str]:
         kw = sampling_kwargs(self.sampling.with_overrides(**sampling))
         for chunk in self._complete(messages, True, kw):

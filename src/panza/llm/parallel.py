@@ -9,6 +9,9 @@ copied to the other sequences. llama-cpp-python's high-level API decodes one seq
 drives its low-level one (``llama_batch``, ``llama_decode``, llama.cpp's own samplers) with continuous
 batching: a finished sequence's slot takes the next request at once.
 
+The same context scores texts (:meth:`ParallelDecoder.score`: a continuation's log-probability after a
+prompt), for the writer's channel rerank, which reads one few-shot prompt with many drafts.
+
 Numbers differ from one-at-a-time decoding in the last bits (batched matrix kernels add in another
 order), so the writer keeps its greedy, streamed-alike draft on the sequential path.
 """
@@ -128,8 +131,20 @@ class ParallelDecoder:
         kept: playback's template, a writer prompt drawn again) is copied instead of evaluated."""
         lib, toks = self.lib, req.tokens
         head = len(toks) - 1
+        keep = self._reuse(slot, toks, head)
+        for a in range(keep, head, self.n_batch):
+            self._decode([(toks[p], p, slot.seq, False) for p in range(a, min(head, a + self.n_batch))])
+        seed = req.sampling.seed if req.sampling.seed is not None else random.getrandbits(32)
+        slot.index, slot.prompt, slot.pos, slot.pending, slot.out = index, tuple(toks), head, toks[-1], []
+        slot.sampler = sampler_chain(lib, req.sampling, seed)
+        slot.cells = len(toks) + req.sampling.max_new_tokens
+
+    def _reuse(self, slot: _Slot, toks: Sequence[int], limit: int) -> int:
+        """Put into ``slot``'s cache the longest prefix of ``toks`` (at most ``limit`` tokens) that any sequence
+        holds, copied rather than evaluated; returns its length."""
+        lib = self.lib
         # a held prompt's last token may not be in the cache yet (it is fed with the next step): never copy it
-        src, keep = max(((o, min(_common(o.prompt, toks), len(o.prompt) - 1, head)) for o in self.slots),
+        src, keep = max(((o, min(_common(o.prompt, toks), len(o.prompt) - 1, limit)) for o in self.slots),
                         key=lambda t: (t[1], t[0] is slot))
         keep = max(keep, 0)
         if src is slot:
@@ -139,12 +154,7 @@ class ParallelDecoder:
             if keep:
                 lib.llama_memory_seq_cp(self.mem, src.seq, slot.seq, 0, keep)
         self.reused += keep
-        for a in range(keep, head, self.n_batch):
-            self._decode([(toks[p], p, slot.seq, False) for p in range(a, min(head, a + self.n_batch))])
-        seed = req.sampling.seed if req.sampling.seed is not None else random.getrandbits(32)
-        slot.index, slot.prompt, slot.pos, slot.pending, slot.out = index, tuple(toks), head, toks[-1], []
-        slot.sampler = sampler_chain(lib, req.sampling, seed)
-        slot.cells = len(toks) + req.sampling.max_new_tokens
+        return keep
 
     def _free(self, slot: _Slot) -> None:
         """End ``slot``'s request; its prompt stays in the cache for the next one that starts alike."""
@@ -222,6 +232,46 @@ class ParallelDecoder:
                 self._evict(s)
             raise
         return [r or "" for r in results]
+
+    def score(self, requests: Sequence[tuple[list[int], list[int]]]) -> list[float]:
+        """The summed log-probability of each ``(prompt, continuation)`` pair's continuation after its prompt.
+
+        Why here: a reranker reads one fixed prompt (a few-shot template) with many candidate texts; the longest
+        prefix any slot holds is copied, so the template is evaluated once, not once per candidate. Runs one
+        pair at a time (each pass already holds all of its tokens), between :meth:`run` calls.
+        """
+        import numpy as np
+
+        if not self.ctx:
+            raise PanzaError("the parallel decoder was closed")
+        lib = self.lib
+        n_vocab = lib.llama_vocab_n_tokens(self.vocab)
+        out = []
+        for prompt, cont in requests:
+            if not prompt or not cont:
+                out.append(0.0)
+                continue
+            toks = [*prompt, *cont]
+            if len(toks) > self.n_cells:
+                raise PanzaError(f"a text of {len(toks)} tokens to score does not fit the {self.n_cells} parallel "
+                                 "cells; raise writer.llm.parallel_cells")
+            slot = self._admit(Request(toks, Sampling(max_new_tokens=0)))
+            if slot is None:  # every slot is free between run() calls, so only a bug lands here
+                raise PanzaError("no free sequence to score with; set writer.llm.n_parallel=1 to skip scoring")
+            keep = self._reuse(slot, toks, len(prompt) - 1)  # the prompt's last token is fed: its logits count
+            total, first = 0.0, len(prompt) - 1  # position whose logits predict cont[0]
+            for a in range(keep, len(toks) - 1, self.n_batch):
+                b = min(len(toks) - 1, a + self.n_batch)
+                self._decode([(toks[p], p, slot.seq, p >= first) for p in range(a, b)])
+                for i, p in enumerate(range(a, b)):
+                    if p >= first:
+                        row = np.ctypeslib.as_array(lib.llama_get_logits_ith(self.ctx, i), shape=(n_vocab,))
+                        m = float(row.max())
+                        total += float(row[toks[p + 1]]) - m - float(np.log(np.exp(row - m).sum()))
+            # the last token is never fed (nothing follows it), as with a generation's kept prompt
+            slot.prompt, slot.cells = tuple(toks), len(toks)
+            out.append(total)
+        return out
 
     def _text(self, tokens: list[int]) -> str:
         return self.llama.detokenize(tokens).decode("utf-8", "ignore") if tokens else ""

@@ -12,6 +12,7 @@ from panza.config import cache_dir
 from panza.llm.base import backend_for, load_llm, plain
 from panza.models.checkpoint import Checkpoint
 from panza.prompt import load_preambles, warn_placeholder
+from panza.write.channel import load_channel_template
 from panza.write.rag import open_index
 from panza.write.writer import PanzaWriter, WriterOptions
 
@@ -25,6 +26,8 @@ def build_writer(cfg: DictConfig) -> PanzaWriter:
     checkpoint = resolve_checkpoint(cfg)
     preambles = load_preambles(cfg, warn=False)
     w = cfg.writer
+    channel = bool(w.get("channel", False))
+    template = load_channel_template(w.channel_prompt_path) if channel else None
     rag_cfg, thread_cfg = w.rag, w.thread
     llm_cfg = backend_for(plain(w.get("llm")), checkpoint)
     llm = load_llm(llm_cfg, checkpoint=checkpoint, cache_dir=cache_dir(cfg))
@@ -44,10 +47,11 @@ def build_writer(cfg: DictConfig) -> PanzaWriter:
         temperature=float(w.candidates.temperature),
         top_p=float(w.candidates.top_p),
         consensus=bool(w.consensus),
+        channel=channel,
         length_weight=float(w.length_weight),
         seed=int(cfg.get("seed") or 0),
     )
-    writer = PanzaWriter(llm, preambles, index, options)
+    writer = PanzaWriter(llm, preambles, index, options, channel_template=template)
     model = checkpoint.path if checkpoint else llm_cfg.get("model") or llm_cfg.get("model_path") or "embedded"
     if checkpoint is not None and llm_cfg.get("backend") == "llamacpp":
         model = checkpoint.gguf_file or model

@@ -5,7 +5,8 @@ The one writer behind every interface: each gets the same prompt and the same cl
 
 Drafts made all at once are also checked against their instruction (:mod:`panza.write.adherence`):
 with ``best_of`` > 1 the greedy draft competes with sampled ones and the draft that carries most of
-the instruction's facts wins (the greedy one on a tie); a draft that still refuses, echoes the
+the instruction's facts wins; among equals, the one its instruction is likeliest to summarise
+(:mod:`panza.write.channel`), or the most typical one (:mod:`panza.write.consensus`); a draft that still refuses, echoes the
 instruction, loops or comes out empty is sampled again up to ``retries`` times (with ``retry_hint``, its
 instruction then ends by restating the facts the kept draft missed). A small model's greedy draft drops
 facts and sometimes refuses; a few more tries at llama.cpp speed fix most of it.
@@ -19,10 +20,11 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from panza.llm.base import LLM, SeededSampler
+from panza.llm.base import LLM, ContinuationScorer, SeededSampler
 from panza.playback.instructions import mention
 from panza.prompt import Preambles, build_messages
 from panza.write.adherence import adherence_scores, draft_score, failure
+from panza.write.channel import channel_scores
 from panza.write.consensus import consensus
 from panza.write.drafts import clean_draft, clean_stream
 
@@ -48,6 +50,8 @@ class WriterOptions:
     top_p: float = 0.95
     seed: int = 0  # candidate k is sampled with seed + k: the same instruction gives the same draft
     consensus: bool = False  # among equally adherent drafts keep the one closest to the others (else the first)
+    channel: bool = False  # ... keep the one its instruction is likeliest to summarise (needs a channel template
+    # and a backend that scores texts; consensus decides otherwise)
     length_weight: float = 0.0  # consensus also favours drafts near the candidates' median length
 
 
@@ -58,11 +62,15 @@ class PanzaWriter:
         preambles: Preambles,
         retriever: Retriever | None = None,
         options: WriterOptions | None = None,
+        channel_template: list[dict[str, str]] | None = None,
     ) -> None:
         self.llm = llm
         self.preambles = preambles
         self.retriever = retriever
         self.options = options or WriterOptions()
+        self.channel_template = channel_template  # the playback prompt, read backwards by the channel rerank
+        if self.options.channel and channel_template and not isinstance(llm, ContinuationScorer):
+            log.info("writer.channel: this backend cannot score texts, so consensus picks among equal drafts")
         self.info: dict[str, Any] = {}  # what produced the drafts (backend, model, checkpoint), for reports
 
     def related_emails(self, instruction: str) -> list[str]:
@@ -124,12 +132,23 @@ class PanzaWriter:
         o = self.options
         cands = [[(draft_score(i, d), d)] for i, d in zip(instructions, drafts, strict=True)]
         k = 0
+        scorer = self.llm if o.channel and self.channel_template and isinstance(self.llm, ContinuationScorer) else None
+        heard: dict[tuple[int, str], float] = {}  # channel score per (instruction, draft), each computed once
+
+        def channel(j: int, tied: list[int]) -> int:
+            assert scorer is not None and self.channel_template is not None
+            new = [d for d in dict.fromkeys(cands[j][n][1] for n in tied) if (j, d) not in heard]
+            for d, v in zip(new, channel_scores(scorer, self.channel_template, instructions[j], new), strict=True):
+                heard[j, d] = v
+            return max(tied, key=lambda n: (heard[j, cands[j][n][1]], -n))
 
         def best(j: int) -> str:
             top = max(s for s, _ in cands[j])
             tied = [n for n, (s, _) in enumerate(cands[j]) if s == top]
-            if not o.consensus or len(tied) == 1:
+            if len(tied) == 1 or not (o.consensus or scorer):
                 return cands[j][tied[0]][1]  # the earliest best: the greedy draft on a tie
+            if scorer is not None:
+                return cands[j][channel(j, tied)][1]
             return cands[j][consensus([d for _, d in cands[j]], tied, o.length_weight)][1]
 
         def compete(idx: list[int], hint: bool = False) -> None:
