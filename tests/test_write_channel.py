@@ -17,7 +17,7 @@ from panza.llm.llamacpp import LlamaCppLLM
 from panza.models import embedded
 from panza.prompt import Preambles
 from panza.write.adherence import draft_score
-from panza.write.channel import channel_prompt, channel_scores, load_channel_template
+from panza.write.channel import channel_prompt, channel_scores, direct_scores, load_channel_template
 from panza.write.writer import PanzaWriter, WriterOptions
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -116,6 +116,19 @@ def test_writer_keeps_the_tied_draft_its_instruction_is_likeliest_from(llm: Llam
     assert first.run_batch([KATRIN])[0] == [MUDDLED]  # without it, the earliest of the tied drafts (the greedy one)
     untemplated = PanzaWriter(given, Preambles(), options=WriterOptions(**opts, channel=True))
     assert untemplated.run_batch([KATRIN])[0] == [MUDDLED]  # no template: channel is off
+
+
+def test_direct_weight_adds_each_drafts_own_likelihood_after_the_prompt(llm: LlamaCppLLM, template: Any) -> None:
+    given = _Given(llm, [MUDDLED, SAYS_IT, "Hi Katrin, see you.", MUDDLED])
+    opts = WriterOptions(best_of=4, retries=0, channel=True, direct_weight=3.0)
+    writer = PanzaWriter(given, Preambles(), options=opts, channel_template=template)
+    kept = writer.run_batch([KATRIN])[0][0]
+    assert given.scored == [2, 2]  # the instruction after each tied draft, then each draft after the prompt
+    pair = [MUDDLED, SAYS_IT]
+    channel = channel_scores(llm, template, KATRIN, pair)
+    direct = direct_scores(llm, writer.messages(KATRIN), pair)
+    assert all(-20 < x < 0 for x in direct)  # mean log-probability per token
+    assert kept == pair[max(range(2), key=lambda i: channel[i] + 3.0 * direct[i])]
 
 
 def test_a_bad_channel_prompt_is_one_clear_error(tmp_path: Path) -> None:

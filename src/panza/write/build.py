@@ -48,6 +48,7 @@ def build_writer(cfg: DictConfig) -> PanzaWriter:
         top_p=float(w.candidates.top_p),
         consensus=bool(w.consensus),
         channel=channel,
+        direct_weight=float(w.get("direct_weight", 0.0)),
         length_weight=float(w.length_weight),
         seed=int(cfg.get("seed") or 0),
     )

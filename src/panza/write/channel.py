@@ -9,7 +9,10 @@ what was asked, and little else, explains its instruction best; one that muddles
 
 The score is the mean log-probability per instruction token, from the writer's own model (any backend that
 offers :class:`~panza.llm.base.ContinuationScorer`); llama.cpp reads the few-shot part of the prompt once
-for all candidates.
+for all candidates. Added to it, with a weight, is the direct score, the mean log-probability per token of
+the draft itself after the writer's prompt (the full noisy-channel rerank): the channel alone favours a
+draft that restates the instruction, the direct score one the fine-tuned model finds natural in the user's
+voice.
 """
 
 from __future__ import annotations
@@ -49,3 +52,10 @@ def channel_scores(
         return []
     scored = scorer.score([channel_prompt(template, d) for d in drafts], [instruction] * len(drafts))
     return [total / n if n else float("-inf") for total, n in scored]
+
+
+def direct_scores(scorer: ContinuationScorer, prompt: Conversation, drafts: Sequence[str]) -> list[float]:
+    """Mean log-probability per token of each draft as the reply to the writer's ``prompt``."""
+    if not drafts:
+        return []
+    return [total / n if n else float("-inf") for total, n in scorer.score([prompt] * len(drafts), list(drafts))]

@@ -24,7 +24,7 @@ from panza.llm.base import LLM, ContinuationScorer, SeededSampler
 from panza.playback.instructions import mention
 from panza.prompt import Preambles, build_messages
 from panza.write.adherence import adherence_scores, draft_score, failure
-from panza.write.channel import channel_scores
+from panza.write.channel import channel_scores, direct_scores
 from panza.write.consensus import consensus
 from panza.write.drafts import clean_draft, clean_stream
 
@@ -52,6 +52,7 @@ class WriterOptions:
     consensus: bool = False  # among equally adherent drafts keep the one closest to the others (else the first)
     channel: bool = False  # ... keep the one its instruction is likeliest to summarise (needs a channel template
     # and a backend that scores texts; consensus decides otherwise)
+    direct_weight: float = 0.0  # ... plus this weight x the draft's own mean log-probability after the prompt
     length_weight: float = 0.0  # consensus also favours drafts near the candidates' median length
 
 
@@ -138,7 +139,11 @@ class PanzaWriter:
         def channel(j: int, tied: list[int]) -> int:
             assert scorer is not None and self.channel_template is not None
             new = [d for d in dict.fromkeys(cands[j][n][1] for n in tied) if (j, d) not in heard]
-            for d, v in zip(new, channel_scores(scorer, self.channel_template, instructions[j], new), strict=True):
+            values = channel_scores(scorer, self.channel_template, instructions[j], new)
+            if o.direct_weight:
+                direct = direct_scores(scorer, prompts[j], new)
+                values = [v + o.direct_weight * x for v, x in zip(values, direct, strict=True)]
+            for d, v in zip(new, values, strict=True):
                 heard[j, d] = v
             return max(tied, key=lambda n: (heard[j, cands[j][n][1]], -n))
 
