@@ -262,6 +262,15 @@ def test_header_block_cut_short_by_a_raw_line_break_is_mended() -> None:
     assert " ".join(msg["Subject"].split()) == "Re: plan part two" and msg.get_payload() == "Hello\n"
 
 
+def test_imap_finds_the_message_id_after_a_cut_short_header_block() -> None:
+    """`panza draft --reply-to ID` looks messages up by this: the ID after the raw CR LF must be found too."""
+    from panza.ingest.imap import _message_id_of
+
+    assert _message_id_of(CUT_HEAD) == "<cut1@example.org>"
+    assert _message_id_of(CUT_HEAD.replace(b"\r\n\n", b"\n")) == "<cut1@example.org>"
+    assert _message_id_of(b"From: d@example.org\n\nno id\n") is None
+
+
 @pytest.mark.parametrize(
     "raw",
     [

@@ -410,9 +410,13 @@ def find_message(client: Any, message_id: str, folders: Sequence[str]) -> tuple[
 
 
 def _message_id_of(raw: bytes) -> str | None:
+    """The Message-ID of a fetched message, read as ingest reads it (a header block that a raw line break cut
+    short is mended first, or the ID after the break would never match)."""
     from email.parser import BytesHeaderParser
 
-    value = BytesHeaderParser().parsebytes(raw).get("Message-ID")
+    from panza.ingest.mime import repair_head
+
+    value = BytesHeaderParser().parsebytes(repair_head(raw)).get("Message-ID")
     return str(value).strip().lower() if value else None
 
 
