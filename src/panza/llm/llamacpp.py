@@ -215,15 +215,23 @@ class LlamaCppLLM:
         checked, rendered and tokenized once."""
         from panza.llm.parallel import Request
 
+        reqs = [Request(toks, s, stop)
+                for (toks, stop), s in zip(self._prompt_tokens(batch, prefills), samplings, strict=True)]
+        return self.decoder().run(reqs)
+
+    def _prompt_tokens(
+        self, batch: list[Conversation], prefills: list[str] | None = None
+    ) -> list[tuple[list[int], list[str]]]:
+        """(tokens, stop strings) of each chat rendered with its prefill; a conversation given several times
+        (the writer's candidates, a prompt scored with many drafts) is checked, rendered and tokenized once."""
         done: dict[tuple[int, str], tuple[list[int], list[str]]] = {}  # (id of the conversation, prefill)
-        reqs = []
-        for m, s, f in zip(batch, samplings, prefills or [""] * len(batch), strict=True):
+        out = []
+        for m, f in zip(batch, prefills or [""] * len(batch), strict=True):
             if (id(m), f) not in done:
                 prompt, stop = self._renderer()(self._check_fits(m))
                 done[id(m), f] = self.llama.tokenize((prompt + f).encode("utf-8"), special=True), list(stop)
-            toks, stop = done[id(m), f]
-            reqs.append(Request(toks, s, stop))
-        return self.decoder().run(reqs)
+            out.append(done[id(m), f])
+        return out
 
     def generate(self, batch: list[Conversation], **sampling: Any) -> list[str]:
         s = self.sampling.with_overrides(**sampling)
@@ -247,11 +255,8 @@ class LlamaCppLLM:
     def score(self, batch: list[Conversation], continuations: Sequence[str]) -> list[tuple[float, int]]:
         """(log-probability, tokens) of each continuation as the assistant's reply; a prompt prefix that the
         previous texts share (a few-shot template) is evaluated once."""
-        pairs = []
-        for m, c in zip(batch, continuations, strict=True):
-            prompt, _ = self._renderer()(self._check_fits(m))
-            pairs.append((self.llama.tokenize(prompt.encode("utf-8"), special=True),
-                          self.llama.tokenize(c.encode("utf-8"), add_bos=False, special=False)))
+        pairs = [(toks, self.llama.tokenize(c.encode("utf-8"), add_bos=False, special=False))
+                 for (toks, _), c in zip(self._prompt_tokens(batch), continuations, strict=True)]
         sums = self.decoder().score(pairs)
         return [(s, len(c)) for s, (_, c) in zip(sums, pairs, strict=True)]
 

@@ -26,7 +26,7 @@ def build_writer(cfg: DictConfig) -> PanzaWriter:
     checkpoint = resolve_checkpoint(cfg)
     preambles = load_preambles(cfg, warn=False)
     w = cfg.writer
-    channel = bool(w.get("channel", False))
+    channel = bool(w.channel)
     template = load_channel_template(w.channel_prompt_path) if channel else None
     rag_cfg, thread_cfg = w.rag, w.thread
     llm_cfg = backend_for(plain(w.get("llm")), checkpoint)
@@ -48,7 +48,7 @@ def build_writer(cfg: DictConfig) -> PanzaWriter:
         top_p=float(w.candidates.top_p),
         consensus=bool(w.consensus),
         channel=channel,
-        direct_weight=float(w.get("direct_weight", 0.0)),
+        direct_weight=float(w.direct_weight),
         length_weight=float(w.length_weight),
         seed=int(cfg.get("seed") or 0),
     )

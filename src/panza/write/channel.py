@@ -48,14 +48,16 @@ def channel_scores(
     scorer: ContinuationScorer, template: list[dict[str, str]], instruction: str, drafts: Sequence[str]
 ) -> list[float]:
     """Mean log-probability per token of ``instruction`` as the summary of each draft (higher = better)."""
-    if not drafts:
-        return []
-    scored = scorer.score([channel_prompt(template, d) for d in drafts], [instruction] * len(drafts))
-    return [total / n if n else float("-inf") for total, n in scored]
+    return _per_token(scorer, [channel_prompt(template, d) for d in drafts], [instruction] * len(drafts))
 
 
 def direct_scores(scorer: ContinuationScorer, prompt: Conversation, drafts: Sequence[str]) -> list[float]:
     """Mean log-probability per token of each draft as the reply to the writer's ``prompt``."""
-    if not drafts:
+    return _per_token(scorer, [prompt] * len(drafts), list(drafts))
+
+
+def _per_token(scorer: ContinuationScorer, prompts: list[Conversation], texts: list[str]) -> list[float]:
+    """Mean log-probability per token of each text after its prompt (-inf for a text of no tokens)."""
+    if not texts:
         return []
-    return [total / n if n else float("-inf") for total, n in scorer.score([prompt] * len(drafts), list(drafts))]
+    return [total / n if n else float("-inf") for total, n in scorer.score(prompts, texts)]

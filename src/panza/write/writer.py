@@ -6,10 +6,11 @@ The one writer behind every interface: each gets the same prompt and the same cl
 Drafts made all at once are also checked against their instruction (:mod:`panza.write.adherence`):
 with ``best_of`` > 1 the greedy draft competes with sampled ones and the draft that carries most of
 the instruction's facts wins; among equals, the one its instruction is likeliest to summarise
-(:mod:`panza.write.channel`), or the most typical one (:mod:`panza.write.consensus`); a draft that still refuses, echoes the
-instruction, loops or comes out empty is sampled again up to ``retries`` times (with ``retry_hint``, its
-instruction then ends by restating the facts the kept draft missed). A small model's greedy draft drops
-facts and sometimes refuses; a few more tries at llama.cpp speed fix most of it.
+(:mod:`panza.write.channel`), or the most typical one (:mod:`panza.write.consensus`); a draft that
+still refuses, echoes the instruction, loops or comes out empty is sampled again up to ``retries``
+times (with ``retry_hint``, its instruction then ends by restating the facts the kept draft missed).
+A small model's greedy draft drops facts and sometimes refuses; a few more tries at llama.cpp speed
+fix most of it.
 Streamed drafts are shown as they are written, so they are the greedy draft alone.
 """
 
