@@ -112,6 +112,9 @@ def test_writer_keeps_the_tied_draft_its_instruction_is_likeliest_from(llm: Llam
     channel = PanzaWriter(given, Preambles(), options=WriterOptions(**opts, channel=True), channel_template=template)
     assert channel.run_batch([KATRIN])[0] == [SAYS_IT]
     assert given.scored == [2]  # the two distinct drafts that tie on the facts, once each; the weaker one never
+    # every candidate it chose among, in drafting order with its fact score (what bench rerank replays)
+    assert [d for _, d in channel.candidates[0]] == [MUDDLED, SAYS_IT, "Hi Katrin, see you.", MUDDLED]
+    assert channel.candidates[0][1][0] == channel.candidates[0][0][0] > channel.candidates[0][2][0]
     first = PanzaWriter(given, Preambles(), options=WriterOptions(**opts))
     assert first.run_batch([KATRIN])[0] == [MUDDLED]  # without it, the earliest of the tied drafts (the greedy one)
     untemplated = PanzaWriter(given, Preambles(), options=WriterOptions(**opts, channel=True))

@@ -74,6 +74,9 @@ class PanzaWriter:
         if self.options.channel and channel_template and not isinstance(llm, ContinuationScorer):
             log.info("writer.channel: this backend cannot score texts, so consensus picks among equal drafts")
         self.info: dict[str, Any] = {}  # what produced the drafts (backend, model, checkpoint), for reports
+        # (score, draft) of every candidate of the last ``choose``, per instruction: what the pick chose among
+        # (bench rerank replays other picking rules on them)
+        self.candidates: list[list[tuple[float, str]]] = []
 
     def related_emails(self, instruction: str) -> list[str]:
         if self.retriever is None or self.options.rag_k <= 0:
@@ -184,6 +187,7 @@ class PanzaWriter:
                 break
             compete(bad, hint=o.retry_hint)
         kept = [best(j) for j in range(len(drafts))]
+        self.candidates = cands
         still = sum(1 for j, d in enumerate(kept) if failure(instructions[j], d))
         if still:
             log.info("%d draft(s) still ignore their instruction after %d tries", still, k + 1)
