@@ -12,10 +12,12 @@ real email (the best tied draft and the best of all), which bound what any rule 
 Why: a pick changes ROUGE-L by ~0.01 on 33 emails, below what a re-run of `panza eval` with another
 setting can tell apart; replaying rules on one set of candidates compares them without that noise.
 
-    python -m bench rerank -- --data data/david --checkpoint RUN [--limit N] [--out DIR] [key=value ...]
+    python -m bench rerank -- --data data/david --checkpoint RUN [--out DIR] [key=value ...]
 
 Needs a prepared data folder (test.jsonl) and a trained run, ideally exported (`panza export gguf`) so
-drafting runs through llama.cpp. Writes results.json and rerank.png to --out.
+drafting runs through llama.cpp; ``key=value`` are `panza eval` overrides (``eval.limit=8``,
+``writer.best_of=12``). Writes results.json (private, like every file made from the user's mail) and
+rerank.png to --out.
 """
 
 from __future__ import annotations
@@ -37,17 +39,15 @@ def rules(length_weight: float, direct_weight: float) -> dict[str, Rule]:
     """Picking rules over one instruction's candidates (dicts with their scores); each returns an index."""
     from panza.write.consensus import consensus
 
-    def among_top(key: Callable[[int, dict[str, Any]], Any]) -> Rule:
-        def pick(cands: list[dict[str, Any]]) -> int:
-            top = max(c["fact"] for c in cands)
-            return max((n for n, c in enumerate(cands) if c["fact"] == top), key=lambda n: (key(n, cands[n]), -n))
+    def tied(cands: list[dict[str, Any]]) -> list[int]:
+        top = max(c["fact"] for c in cands)
+        return [n for n, c in enumerate(cands) if c["fact"] == top]
 
-        return pick
+    def among_top(key: Callable[[int, dict[str, Any]], Any]) -> Rule:
+        return lambda cands: max(tied(cands), key=lambda n: (key(n, cands[n]), -n))
 
     def mbr(cands: list[dict[str, Any]]) -> int:
-        top = max(c["fact"] for c in cands)
-        tied = [n for n, c in enumerate(cands) if c["fact"] == top]
-        return consensus([c["draft"] for c in cands], tied, length_weight)
+        return consensus([c["draft"] for c in cands], tied(cands), length_weight)
 
     return {
         "earliest (baseline)": among_top(lambda n, c: 0),
@@ -59,7 +59,7 @@ def rules(length_weight: float, direct_weight: float) -> dict[str, Rule]:
     }
 
 
-def candidates(cfg: Any, limit: int | None) -> tuple[list[dict[str, Any]], Any, float]:
+def candidates(cfg: Any) -> tuple[list[dict[str, Any]], Any, float]:
     """Every test instruction with the candidates the writer considered, each scored once."""
     from panza.evaluate.command import load_test
     from panza.evaluate.metrics import rouge_original, sacrebleu_bleu
@@ -68,7 +68,7 @@ def candidates(cfg: Any, limit: int | None) -> tuple[list[dict[str, Any]], Any, 
     from panza.write.build import build_writer
     from panza.write.channel import channel_scores, direct_scores, load_channel_template
 
-    jobs = load_test(cfg).jobs[:limit] if limit else load_test(cfg).jobs
+    jobs = load_test(cfg).jobs  # eval.limit=N: the first N
     writer = build_writer(cfg)
     if not isinstance(writer.llm, ContinuationScorer):
         raise SystemExit(f"backend {writer.info.get('backend')} cannot score texts; use llamacpp or peft")
@@ -135,18 +135,18 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench rerank", description=__doc__.splitlines()[0])
     p.add_argument("--data", help="a prepared data folder (with test.jsonl)")
     p.add_argument("--checkpoint", help="a trained run (exported to GGUF: drafts at llama.cpp speed)")
-    p.add_argument("--limit", type=int, default=None, help="only the first N test instructions")
     p.add_argument("--out", default=str(ROOT / "bench" / "results" / "rerank"), help="results.json, rerank.png")
-    p.add_argument("overrides", nargs="*", help="panza eval overrides, e.g. writer.best_of=12")
+    p.add_argument("overrides", nargs="*", help="panza eval overrides, e.g. eval.limit=8 writer.best_of=12")
     args = p.parse_args(argv)
     if not (args.data and args.checkpoint):
         print("skipped: needs a trained user (python -m bench rerank -- --data DIR --checkpoint RUN)")
         return 0
     from panza.config import compose
+    from panza.jsonl import atomic_open
 
     cfg = compose("eval", [f"user.data_dir={args.data}", f"checkpoint={args.checkpoint}", *args.overrides])
-    records, writer, seconds = candidates(cfg, args.limit)
-    rows = table(records, rules(writer.options.length_weight, float(cfg.writer.direct_weight)))
+    records, writer, seconds = candidates(cfg)
+    rows = table(records, rules(writer.options.length_weight, writer.options.direct_weight))
     n = mean(len(r["candidates"]) for r in records)
     print(f"\n{len(records)} instructions, {n:.1f} candidates each, drafted and scored in {seconds:.0f}s")
     print(f"{'rule':28s} {'ROUGE-L':>8s} {'x base':>7s} {'sacreBLEU':>10s} {'facts':>6s} {'length':>7s}")
@@ -154,10 +154,8 @@ def main(argv: list[str] | None = None) -> int:
         length = f"{r['length_median']:.2f}" if r["length_median"] is not None else "-"
         print(f"{r['rule']:28s} {r['rougeL']:8.3f} {r['ratio']:7.3f} {r['sacreBLEU']:10.1f} {r['facts']:6.3f} {length:>7s}")
     out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    tmp = out / "results.json.tmp"
-    tmp.write_text(json.dumps({"rows": rows, "records": records}, indent=1, ensure_ascii=False), encoding="utf-8")
-    tmp.replace(out / "results.json")
+    with atomic_open(out / "results.json") as fh:  # the user's real emails and drafts: 0600, in a 0700 folder
+        json.dump({"rows": rows, "records": records}, fh, indent=1, ensure_ascii=False)
     plot(rows, out / "rerank.png")
     print(f"results: {out / 'results.json'}, plot: {out / 'rerank.png'}")
     return 0
