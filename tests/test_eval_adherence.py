@@ -11,6 +11,7 @@ from panza.write.adherence import (
     extract_facts,
     fact_recall,
     failure,
+    invented,
 )
 
 INSTR = (
@@ -151,8 +152,8 @@ def test_a_clause_said_twice_is_counted_and_ranks_lower() -> None:
         "staff, too, and I'll bring the nursery staff.\n\nJen"
     )
     once = (
-        "Hi Anna,\n\nCould we do the site walk on Monday at 9 instead? Our nursery delivery slipped, so on "
-        "Friday there is nothing planted to see.\n\nThanks,\nJen"
+        "Hi Anna,\n\nCould we do the site walk on Monday at 9 instead? Our nursery delivery slipped, so "
+        "there is nothing planted to see yet.\n\nThanks,\nJen"
     )
     assert fact_recall(anna, twice) == fact_recall(anna, once)
     rec = adherence_scores(anna, twice)
@@ -172,3 +173,23 @@ def test_real_sent_mail_says_no_clause_twice(shared_data) -> None:
     emails = [json.loads(line)["email"] for line in (shared_data / "panza-david.jsonl").open()]
     assert len(emails) > 100
     assert [e for e in emails if repeated_run(e)] == []
+
+
+def test_days_dates_and_times_the_instruction_does_not_give_are_invented_and_rank_lower() -> None:
+    anna = "Write to Anna to move Friday's Elbpark site walk to Monday at 9, because the nursery delivery slipped."
+    # a demo draft (2026-12-07): Monday and 9 are there, so recall is full, but the walk moved to Tuesday
+    muddled = (
+        "Hi Anna,\n\nThursday's Elbpark site walk is the only way. I'm only going to move Friday's on Tuesday at 9."
+        "\n\nI'd love to see the nursery delivery on Monday too.\n\nJen"
+    )
+    right = "Hi Anna,\n\nThe nursery delivery slipped, so let's move Friday's Elbpark site walk to Monday at 9:00.\n\nJen"
+    assert fact_recall(anna, muddled) == fact_recall(anna, right) == (5, 5)
+    assert invented(anna, muddled) == ["Thursday", "Tuesday"]
+    assert invented(anna, right) == []  # "9:00" is the instruction's "at 9"; Friday and Monday are given
+    assert draft_score(anna, right) == 1.0 and draft_score(anna, muddled) == 0.5
+    recs = [adherence_scores(anna, muddled), adherence_scores(anna, right)]
+    assert recs[0]["invented"] == ["Thursday", "Tuesday"] and aggregate(recs)["invented_rate"] == 0.5
+    late = "Hi Anna, the site walk moves to Monday at 11, or at 10am, or 12:30 on March 5th or 3/4. Version 2.5."
+    assert invented(anna, late) == ["10am", "12:30", "March 5th", "3/4", "at 11"]  # not the version number
+    assert invented("Ask Tom for the report by 3pm on Friday, March 3.", "Tom, the report by 15:00 on Friday 3 March?") == []
+

@@ -13,6 +13,8 @@ that fails it, and ``panza eval`` reports it. Two figures, both rule-based so th
 * **failure**: the draft ignores or contradicts the instruction outright: empty, a refusal
   ("I'm sorry, but I can't …"), an echo of the instruction instead of an email, or a loop
   (the same words three times over).
+* **invented**: weekdays, dates and clock times the draft gives and the instruction does not
+  ("move the walk to Monday at 9" -> "on Tuesday at 9"), which recall alone cannot see.
 """
 
 from __future__ import annotations
@@ -68,6 +70,7 @@ _TIME = re.compile(
     r"\b(?:(?:[01]?\d|2[0-3])[:.][0-5]\d\s*(?:[ap]\.?m\.?)?|(?:1[0-2]|0?[1-9])\s*[ap]\.?m\.?|noon|midnight)(?!\w)",
     re.IGNORECASE,
 )
+_AT_HOUR = re.compile(r"\bat ((?:1[0-2]|0?[1-9]))(?![\d:.,]?\d|\s*(?:[ap]\.?m\b|%|o['’]clock))\b", re.IGNORECASE)
 _DATE_NUMERIC = re.compile(r"\b\d{1,4}[/.-]\d{1,2}(?:[/.-]\d{1,4})?\b")
 _MONTH_RE = "|".join(sorted([*MONTHS, *_MONTH_ABBR], key=len, reverse=True))
 _DATE_WORDS = re.compile(
@@ -303,6 +306,30 @@ def fact_recall(instruction: str, draft: str) -> tuple[int, int]:
     return sum(f.carried_by(draft) for f in facts), len(facts)
 
 
+def invented(instruction: str, draft: str) -> list[str]:
+    """The weekdays, dates and clock times ``draft`` gives that ``instruction`` does not.
+
+    Why: a small model keeps the asked-for day and adds another ("move Friday's walk to Monday at 9" ->
+    "Thursday's walk … on Tuesday at 9"); recall alone cannot tell that draft from a right one, and a
+    wrong day in a sent email is worse than a missing one."""
+    out = []
+    for f in extract_facts(draft):
+        day = f.kind == "day" and f.text.lower().removesuffix("s") in DAYS
+        date = f.kind == "date" and ("/" in f.text or _DATE_WORDS.fullmatch(f.text) is not None)  # not "2.5"
+        if (day or date or f.kind == "time") and not fact_in_text(f, instruction) and not _hour_of(f, instruction):
+            out.append(f.text)
+    for m in _AT_HOUR.finditer(draft):  # "the site walk at 11": a time, though no clock format says so
+        if not _hour_of(Fact("time", m.group(1)), instruction):
+            out.append(m.group(0))
+    return out
+
+
+def _hour_of(fact: Fact, instruction: str) -> bool:
+    """A full-hour time whose hour the instruction gives as a bare number ("9:00" for "Monday at 9")."""
+    hour, minute, _ = parse_time(fact.text) if fact.kind == "time" else (-1, -1, False)
+    return minute == 0 and hour >= 0 and bool(re.search(rf"(?<![\d.:])(?:{hour}|{hour % 12 or 12})(?![\d:])", instruction))
+
+
 def _words(text: str) -> list[str]:
     return re.findall(r"\w+", text.lower())
 
@@ -327,7 +354,8 @@ def failure(instruction: str, draft: str) -> str | None:
 
 
 def adherence_scores(instruction: str, draft: str) -> dict[str, Any]:
-    """Per-draft adherence record: facts found/carried, the missed ones, and the failure kind."""
+    """Per-draft adherence record: facts found/carried, the missed ones, the failure kind, a clause said twice
+    and the days, dates and times the instruction does not give."""
     facts = extract_facts(instruction)
     missed = [f.text for f in facts if not f.carried_by(draft)]
     return {
@@ -336,6 +364,7 @@ def adherence_scores(instruction: str, draft: str) -> dict[str, Any]:
         "facts_missed": missed,
         "failure": failure(instruction, draft),
         "repeats": repeated_run(draft),
+        "invented": invented(instruction, draft),
     }
 
 
@@ -355,6 +384,7 @@ def aggregate(records: Iterable[dict[str, Any]]) -> dict[str, Any]:
         "failure_rate": sum(kinds.values()) / len(recs) if recs else None,
         "failures": kinds,
         "repeat_rate": sum(1 for r in recs if r.get("repeats")) / len(recs) if recs else None,
+        "invented_rate": sum(1 for r in recs if r.get("invented")) / len(recs) if recs else None,
     }
 
 
@@ -362,10 +392,11 @@ def aggregate(records: Iterable[dict[str, Any]]) -> dict[str, Any]:
 def draft_score(instruction: str, draft: str) -> float:
     """How well ``draft`` does what ``instruction`` asks, for ranking candidates: fact recall
     (1.0 when the instruction has no facts), minus 2 for a failure (empty, refusal, echo, loop),
-    0.25 per template gap ("[Your Name]") the user would have to fill in and 0.25 for a clause said
-    twice (:func:`~panza.llm.loops.repeated_run`), which the user would have to delete."""
+    0.25 per template gap ("[Your Name]") the user would have to fill in, per weekday, date or time the
+    instruction does not give (:func:`invented`), which the user would have to correct, and for a clause
+    said twice (:func:`~panza.llm.loops.repeated_run`), which the user would have to delete."""
     if failure(instruction, draft):
         return -2.0
     carried, total = fact_recall(instruction, draft)
-    gaps = len(PLACEHOLDER.findall(draft)) + (repeated_run(draft) is not None)
+    gaps = len(PLACEHOLDER.findall(draft)) + len(invented(instruction, draft)) + (repeated_run(draft) is not None)
     return (carried / total if total else 1.0) - 0.25 * gaps
