@@ -162,6 +162,7 @@ WEIGHT_OVERRIDES = [
     ("lora", "finetuning.lora.lora_dropout=0.5"),
     ("lora", "finetuning.precision=bf16"),
     ("lora", "finetuning.max_seq_len=64"),
+    ("lora", "finetuning.neftune_alpha=5"),
     ("full", "finetuning.weight_decay=10"),
     ("full", "finetuning.lr=2e-3"),
     ("rosa", "finetuning.lr=1e-2"),  # the sparse learning rate
@@ -176,6 +177,26 @@ WEIGHT_OVERRIDES = [
 def test_override_changes_the_trained_weights(tiny, tmp_path, baselines, method, override) -> None:
     run = _train(tiny, tmp_path, method, *BASE[method], override)
     assert not _same(_weights(run), _weights(baselines[method])), f"{override} changed nothing"
+
+
+def test_neftune_noises_the_input_embeddings_only_while_training(tiny: Path) -> None:
+    from transformers import AutoModelForCausalLM
+
+    from panza.train.trainer import neftune
+
+    model = AutoModelForCausalLM.from_pretrained(tiny)
+    emb = model.get_input_embeddings()
+    ids = torch.tensor([[1, 2, 3, 4, 5, 6, 7, 8]])
+    clean = emb(ids).detach()
+    handle = neftune(model, 5.0)
+    model.train()
+    noisy = emb(ids).detach()
+    bound = 5.0 / (8 * clean.shape[-1]) ** 0.5  # alpha / sqrt(tokens x width)
+    diff = (noisy - clean).abs()
+    assert 0 < diff.max() <= bound and diff.mean() > bound / 4  # uniform in (-bound, bound)
+    model.eval()
+    assert torch.equal(emb(ids), clean)  # test loss and drafting see the real embeddings
+    handle.remove()
 
 
 def test_zero_learning_rate_leaves_weights_unchanged(tiny: Path, tmp_path: Path) -> None:

@@ -83,6 +83,7 @@ class TrainOptions:
     micro_batch_tokens: int = 0
     micro_batch_auto: bool = False  # micro_batch_tokens=auto: the trainer sets it from the free memory
     shared_prefix: bool = True
+    neftune_alpha: float = 0.0
     debug_interrupt_after_steps: int | None = None
 
     def warmup_steps(self, total_steps: int) -> int:
@@ -192,6 +193,7 @@ def from_config(cfg: Any) -> TrainOptions:
         micro_batch_tokens=AUTO_MIN_TOKENS if mbt_auto else _num(ft, "micro_batch_tokens", int, lo=0),
         micro_batch_auto=mbt_auto,
         shared_prefix=_bool(_req(ft, "shared_prefix"), "shared_prefix"),
+        neftune_alpha=_num(ft, "neftune_alpha", float, lo=0),
         debug_interrupt_after_steps=_num(ft, "debug_interrupt_after_steps", int, lo=1, default=None),
     )
 

@@ -212,6 +212,8 @@ class Recipe:
         model.config.use_cache = False
         memory.enable_checkpointing(model, opts, self.device)
         lean_mlps(model)
+        if opts.neftune_alpha:
+            neftune(model, opts.neftune_alpha)
         self.model = self.method.wrap(model)
         for p in self.model.parameters():  # adapters are trained in fp32 over a bf16/fp16/4-bit base
             if p.requires_grad and p.is_floating_point() and p.dtype != torch.float32:
@@ -529,6 +531,22 @@ class Recipe:
     def _write_metrics(self) -> None:
         if self.world.main:
             runs.write_json(self.run_dir / METRICS, self.metrics)
+
+
+def neftune(model: Any, alpha: float) -> Any:
+    """Add NEFTune noise to ``model``'s input embeddings in training mode: each value gets U(-1, 1) x
+    alpha / sqrt(tokens x width) of the pass (Jain et al. 2023). Why: a model fine-tuned on a few hundred
+    emails writes drafts shorter than the user's; the noise keeps it from fitting the exact embeddings,
+    and the paper measured longer, fuller answers. Returns the hook's handle."""
+    import torch
+
+    def hook(module: Any, args: Any, out: Any) -> Any:
+        if not module.training or out.dim() != 3:
+            return out
+        scale = alpha / (out.shape[1] * out.shape[2]) ** 0.5
+        return out + torch.zeros_like(out).uniform_(-scale, scale)
+
+    return model.get_input_embeddings().register_forward_hook(hook)
 
 
 def _fmt(x: float | None) -> str:
