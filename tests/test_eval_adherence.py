@@ -187,6 +187,9 @@ def test_days_dates_and_times_the_instruction_does_not_give_are_invented_and_ran
     assert invented(anna, muddled) == ["Thursday", "Tuesday"]
     assert invented(anna, right) == []  # "9:00" is the instruction's "at 9"; Friday and Monday are given
     assert draft_score(anna, right) == 1.0 and draft_score(anna, muddled) == 0.5
+    reply = "Hi Anna, Tuesday at 9 works, see you at the Elbpark."  # the day comes from the thread it answers
+    assert invented(anna, reply) == ["Tuesday"] and invented(anna, reply, given="Can we do Tuesday?") == []
+    assert draft_score(anna, reply, "Can we do Tuesday?") == draft_score(anna, reply) + 0.25
     recs = [adherence_scores(anna, muddled), adherence_scores(anna, right)]
     assert recs[0]["invented"] == ["Thursday", "Tuesday"] and aggregate(recs)["invented_rate"] == 0.5
     late = "Hi Anna, the site walk moves to Monday at 11, or at 10am, or 12:30 on March 5th or 3/4. Version 2.5."

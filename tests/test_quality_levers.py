@@ -295,3 +295,19 @@ def test_consensus_keeps_the_most_typical_of_the_most_adherent_drafts(embedded: 
     top = [i for i, s in enumerate(scores) if s == max(scores)]
     assert len(cands) == 5 and kept == cands[consensus(cands, top)]
     assert draft_score(instr, kept) == max(scores)
+
+
+def test_a_day_from_the_thread_a_draft_answers_is_not_made_up(embedded: Any, repo_root: Any) -> None:
+    from panza.prompt import Preambles
+    from panza.write.writer import PanzaWriter, WriterOptions
+
+    instr = ["Reply to Sam to confirm the day and time of the meeting he proposed."]
+    thread = [["Hi, can we meet on Tuesday at 10:30 in my office? Best, Sam"]]
+    system = (repo_root / "configs" / "preambles" / "system_preamble.txt").read_text()  # the base model refuses without
+    writer = PanzaWriter(embedded, Preambles(system=system), options=WriterOptions(best_of=4, seed=2))
+    writer.run_batch(instr, thread, max_new_tokens=40)
+    named = [(s, d) for s, d in writer.candidates[0] if "Tuesday" in d]
+    assert named, writer.candidates[0]  # the real model answers with the thread's day
+    for score, draft in named:
+        assert score == draft_score(instr[0], draft, thread[0][0])  # scored with the thread it answers
+        assert draft_score(instr[0], draft) < score  # without it, Tuesday would count as made up

@@ -88,7 +88,7 @@ def score_system(
                 rouge.append(m["ROUGE"])
                 sbleu.append(m["sacreBLEU"])
                 chrf.append(m["chrF"])
-            a = adherence.adherence_scores(r["prompt"], d)
+            a = adherence.adherence_scores(r["prompt"], d, "\n".join(map(str, r.get("thread") or [])))
             st = style.style_scores(d, goldens)
             s["adherence"].append(a)
             s["style"].append(st)

@@ -1,7 +1,7 @@
 """Instruction adherence: does the draft say what the user asked?
 
 Used twice: the writer ranks candidate drafts with it (``writer.best_of``) and retries a draft
-that fails it, and ``panza eval`` reports it. Two figures, both rule-based so they are cheap, deterministic and explainable on a laptop:
+that fails it, and ``panza eval`` reports it. All rule-based so they are cheap, deterministic and explainable on a laptop:
 
 * **fact recall**: the facts of the instruction (names, days, dates, times, amounts and numbers,
   places, links and addresses, quoted phrases, and what the user declines: "can't make dinner")
@@ -13,8 +13,9 @@ that fails it, and ``panza eval`` reports it. Two figures, both rule-based so th
 * **failure**: the draft ignores or contradicts the instruction outright: empty, a refusal
   ("I'm sorry, but I can't …"), an echo of the instruction instead of an email, or a loop
   (the same words three times over).
-* **invented**: weekdays, dates and clock times the draft gives and the instruction does not
-  ("move the walk to Monday at 9" -> "on Tuesday at 9"), which recall alone cannot see.
+* **invented**: weekdays, dates and clock times the draft gives and neither the instruction nor the
+  thread it answers does ("move the walk to Monday at 9" -> "on Tuesday at 9"), which recall alone
+  cannot see.
 """
 
 from __future__ import annotations
@@ -306,20 +307,22 @@ def fact_recall(instruction: str, draft: str) -> tuple[int, int]:
     return sum(f.carried_by(draft) for f in facts), len(facts)
 
 
-def invented(instruction: str, draft: str) -> list[str]:
-    """The weekdays, dates and clock times ``draft`` gives that ``instruction`` does not.
+def invented(instruction: str, draft: str, given: str = "") -> list[str]:
+    """The weekdays, dates and clock times ``draft`` gives that ``instruction`` does not (nor ``given``: the
+    thread the draft answers, whose days a reply may name).
 
     Why: a small model keeps the asked-for day and adds another ("move Friday's walk to Monday at 9" ->
     "Thursday's walk … on Tuesday at 9"); recall alone cannot tell that draft from a right one, and a
     wrong day in a sent email is worse than a missing one."""
+    source = f"{instruction}\n{given}" if given else instruction
     out = []
     for f in extract_facts(draft):
         day = f.kind == "day" and f.text.lower().removesuffix("s") in DAYS
         date = f.kind == "date" and ("/" in f.text or _DATE_WORDS.fullmatch(f.text) is not None)  # not "2.5"
-        if (day or date or f.kind == "time") and not fact_in_text(f, instruction) and not _hour_of(f, instruction):
+        if (day or date or f.kind == "time") and not fact_in_text(f, source) and not _hour_of(f, source):
             out.append(f.text)
     for m in _AT_HOUR.finditer(draft):  # "the site walk at 11": a time, though no clock format says so
-        if not _hour_of(Fact("time", m.group(1)), instruction):
+        if not _hour_of(Fact("time", m.group(1)), source):
             out.append(m.group(0))
     return out
 
@@ -353,7 +356,7 @@ def failure(instruction: str, draft: str) -> str | None:
     return None
 
 
-def adherence_scores(instruction: str, draft: str) -> dict[str, Any]:
+def adherence_scores(instruction: str, draft: str, given: str = "") -> dict[str, Any]:
     """Per-draft adherence record: facts found/carried, the missed ones, the failure kind, a clause said twice
     and the days, dates and times the instruction does not give."""
     facts = extract_facts(instruction)
@@ -364,7 +367,7 @@ def adherence_scores(instruction: str, draft: str) -> dict[str, Any]:
         "facts_missed": missed,
         "failure": failure(instruction, draft),
         "repeats": repeated_run(draft),
-        "invented": invented(instruction, draft),
+        "invented": invented(instruction, draft, given),
     }
 
 
@@ -389,7 +392,7 @@ def aggregate(records: Iterable[dict[str, Any]]) -> dict[str, Any]:
 
 
 
-def draft_score(instruction: str, draft: str) -> float:
+def draft_score(instruction: str, draft: str, given: str = "") -> float:
     """How well ``draft`` does what ``instruction`` asks, for ranking candidates: fact recall
     (1.0 when the instruction has no facts), minus 2 for a failure (empty, refusal, echo, loop),
     0.25 per template gap ("[Your Name]") the user would have to fill in, per weekday, date or time the
@@ -398,5 +401,5 @@ def draft_score(instruction: str, draft: str) -> float:
     if failure(instruction, draft):
         return -2.0
     carried, total = fact_recall(instruction, draft)
-    gaps = len(PLACEHOLDER.findall(draft)) + len(invented(instruction, draft)) + (repeated_run(draft) is not None)
+    gaps = len(PLACEHOLDER.findall(draft)) + len(invented(instruction, draft, given)) + (repeated_run(draft) is not None)
     return (carried / total if total else 1.0) - 0.25 * gaps

@@ -108,7 +108,7 @@ class PanzaWriter:
         threads = threads or [None] * len(instructions)
         prompts = [self.messages(i, t) for i, t in zip(instructions, threads, strict=True)]
         drafts = [clean_draft(d) for d in self.llm.generate(prompts, **sampling)]
-        return self.choose(list(instructions), prompts, drafts, **sampling), prompts
+        return self.choose(list(instructions), prompts, drafts, threads, **sampling), prompts
 
     def _sampled(self, prompts: list[list[dict[str, str]]], k: int, **sampling: Any) -> list[str]:
         o = self.options
@@ -130,12 +130,19 @@ class PanzaWriter:
         return [[clean_draft(flat[j * len(ks) + r]) for j in range(len(prompts))] for r in range(len(ks))]
 
     def choose(
-        self, instructions: list[str], prompts: list[list[dict[str, str]]], drafts: list[str], **sampling: Any
+        self,
+        instructions: list[str],
+        prompts: list[list[dict[str, str]]],
+        drafts: list[str],
+        threads: Sequence[Sequence[str] | None] | None = None,
+        **sampling: Any,
     ) -> list[str]:
         """The kept draft per instruction: the best of ``best_of`` candidates, retried while it fails
-        (or, with ``retry_missing``, while it misses a fact)."""
+        (or, with ``retry_missing``, while it misses a fact). A day or time taken from the thread a draft
+        answers is not made up."""
         o = self.options
-        cands = [[(draft_score(i, d), d)] for i, d in zip(instructions, drafts, strict=True)]
+        given = ["\n".join(self._thread(t)) for t in (threads or [None] * len(instructions))]
+        cands = [[(draft_score(i, d, g), d)] for i, d, g in zip(instructions, drafts, given, strict=True)]
         k = 0
         scorer = self.llm if o.channel and self.channel_template and isinstance(self.llm, ContinuationScorer) else None
         heard: dict[tuple[int, str], float] = {}  # channel score per (instruction, draft), each computed once
@@ -165,7 +172,7 @@ class PanzaWriter:
             k += 1
             asks = [hinted(prompts[j], instructions[j], best(j)) if hint else prompts[j] for j in idx]
             for j, d in zip(idx, self._sampled(asks, k, **sampling), strict=True):
-                cands[j].append((draft_score(instructions[j], d), d))  # scored against the instruction as given
+                cands[j].append((draft_score(instructions[j], d, given[j]), d))  # against the instruction as given
 
         def short(j: int) -> bool:
             """The kept draft fails or, with ``retry_missing``, scores below 1 (a fact missed, a gap):
@@ -179,7 +186,7 @@ class PanzaWriter:
             k += len(ks)
             for round_ in self._sampled_rounds(prompts, ks, **sampling):
                 for j, d in enumerate(round_):
-                    cands[j].append((draft_score(instructions[j], d), d))
+                    cands[j].append((draft_score(instructions[j], d, given[j]), d))
 
         for _ in range(max(0, o.retries)):
             bad = [j for j in range(len(drafts)) if short(j)]
