@@ -280,7 +280,9 @@ def test_micro_batch_tokens_splits_the_forward_passes_not_the_update(tiny: Path,
     split = _train(tiny, tmp_path, "lora", *args, "finetuning.micro_batch_tokens=64", "finetuning.shared_prefix=false")
     assert _m(whole)["forward_passes"] == 2 and _m(split)["forward_passes"] == 8  # batch 4: one pass each
     a, b = _weights(whole), _weights(split)
-    assert a.keys() == b.keys() and all(torch.allclose(a[k], b[k], atol=1e-6) for k in a)
+    # 1e-5: fp32 sums in another order (one pass of 4 vs 4 of 1) differ by up to 2.2e-6 after Adam on an AMD EPYC
+    # (2026-12-07); a lost or doubled pass moves the weights by about one step, lr 1e-3
+    assert a.keys() == b.keys() and all(torch.allclose(a[k], b[k], atol=1e-5) for k in a)
     assert not _same(a, _weights(_train(tiny, tmp_path, "lora", "finetuning.lr=0", "finetuning.max_duration=2ba")))
 
 
