@@ -319,18 +319,19 @@ def invented(instruction: str, draft: str, given: str = "") -> list[str]:
     for f in extract_facts(draft):
         day = f.kind == "day" and f.text.lower().removesuffix("s") in DAYS
         date = f.kind == "date" and ("/" in f.text or _DATE_WORDS.fullmatch(f.text) is not None)  # not "2.5"
-        if (day or date or f.kind == "time") and not fact_in_text(f, source) and not _hour_of(f, source):
+        time = f.kind == "time" and not _bare_hour(f.text, source)
+        if (day or date or time) and not fact_in_text(f, source):
             out.append(f.text)
     for m in _AT_HOUR.finditer(draft):  # "the site walk at 11": a time, though no clock format says so
-        if not _hour_of(Fact("time", m.group(1)), source):
+        if not _bare_hour(m.group(1), source):
             out.append(m.group(0))
     return out
 
 
-def _hour_of(fact: Fact, instruction: str) -> bool:
-    """A full-hour time whose hour the instruction gives as a bare number ("9:00" for "Monday at 9")."""
-    hour, minute, _ = parse_time(fact.text) if fact.kind == "time" else (-1, -1, False)
-    return minute == 0 and hour >= 0 and bool(re.search(rf"(?<![\d.:])(?:{hour}|{hour % 12 or 12})(?![\d:])", instruction))
+def _bare_hour(time: str, text: str) -> bool:
+    """``time`` is a full hour that ``text`` gives as a bare number ("9:00" for "Monday at 9")."""
+    hour, minute, _ = parse_time(time)
+    return minute == 0 and hour >= 0 and bool(re.search(rf"(?<![\d.:])(?:{hour}|{hour % 12 or 12})(?![\d:])", text))
 
 
 def _words(text: str) -> list[str]:
