@@ -199,6 +199,22 @@ def test_neftune_noises_the_input_embeddings_only_while_training(tiny: Path) -> 
     handle.remove()
 
 
+@pytest.mark.parametrize("mode", ["true", "auto"])
+def test_checkpointing_leaves_frozen_inputs_without_a_gradient(tiny: Path, mode: str) -> None:
+    """transformers' checkpointing makes the embeddings' output require a gradient; then backward runs down
+    to layer 0 even when only the top layers adapt (finetuning.lora.top_layers): twice the work."""
+    from types import SimpleNamespace
+
+    from transformers import AutoModelForCausalLM
+
+    from panza.train import memory
+
+    model = AutoModelForCausalLM.from_pretrained(tiny).requires_grad_(False)
+    memory.enable_checkpointing(model, SimpleNamespace(gradient_checkpointing=mode, micro_batch_tokens=512),
+                                torch.device("cpu"))
+    assert not model.get_input_embeddings()(torch.tensor([[1, 2, 3]])).requires_grad
+
+
 def test_zero_learning_rate_leaves_weights_unchanged(tiny: Path, tmp_path: Path) -> None:
     from safetensors.torch import load_file
 

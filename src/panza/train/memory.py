@@ -152,5 +152,10 @@ def enable_checkpointing(model: Any, opts: TrainOptions, device: Any) -> None:
         model.activation_checkpointing_enable(activation_checkpointing_kwargs={"use_reentrant": False})
     else:  # pragma: no cover - older transformers
         model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+    # transformers also makes the input embeddings' output require a gradient (reentrant checkpointing needs
+    # it; ours is not reentrant): backward would then run down to the first layer even where no layer below
+    # an adapter trains (finetuning.lora.top_layers), computing gradients nothing uses.
+    if hasattr(model, "disable_input_require_grads") and getattr(model, "_require_grads_hook", None) is not None:
+        model.disable_input_require_grads()
     if not use_checkpointing(opts, device):
         set_checkpointing(model, False)  # only passes over the token budget turn it on
