@@ -9,6 +9,9 @@ set (data playback) is not part of the shared data.
 Targets: LoRA >= 1.5x the baseline's tokens/s at equal loss after one epoch; LoRA peak RSS <= 2.5 GB.
 
     python bench/bench_train.py [--limit 150] [--epochs 1] [--methods lora,rosa,full] [--threads N]
+
+A method may carry its own overrides after a colon and is then also compared with its plain method in the
+same run: ``--methods lora,lora:finetuning.lora.top_layers=15 --no-baseline``.
 """
 
 from __future__ import annotations
@@ -75,12 +78,13 @@ def build_data(limit: int, out: Path) -> list[dict]:
     return rows
 
 
-def run_panza(method: str, data: Path, ckpt: Path, args: argparse.Namespace, lr: float) -> dict:
+def run_panza(method: str, data: Path, ckpt: Path, args: argparse.Namespace, lr: float,
+              extra: list[str] | None = None) -> dict:
     cmd = [sys.executable, "-m", "panza", "train", "--data", str(data), f"finetuning={method}",
            f"checkpoint_dir={ckpt}", f"finetuning.max_duration={args.epochs}ep", f"finetuning.lr={lr}",
            f"finetuning.batch_size={args.batch_size}", f"finetuning.max_seq_len={args.max_len}",
            f"finetuning.num_cpu_threads={args.threads}", f"finetuning.warmup={args.warmup}",
-           "finetuning.resume=false", "user.username=bench", *args.set]
+           "finetuning.resume=false", "user.username=bench", *args.set, *(extra or [])]
     if method == "rosa":
         cmd.append(f"finetuning.rosa.lora_lr={lr}")
     r = subprocess.run(cmd, capture_output=True, text=True)
@@ -140,19 +144,25 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="panza-bench-") as tmp_s:
         tmp = Path(tmp_s)
         rows = build_data(args.limit, tmp / "data")
-        for method in [m for m in args.methods.split(",") if m]:
+        for spec in [m for m in args.methods.split(",") if m]:
+            method, _, extra = spec.partition(":")
             t0 = time.perf_counter()
-            m = run_panza(method, tmp / "data", tmp / "ck", args, lrs[method])
-            results[method] = {"tokens_per_s": m["tokens_per_s"], "train_loss": m["train_loss"],
+            m = run_panza(method, tmp / "data", tmp / "ck", args, lrs[method], extra.split() if extra else None)
+            results[spec] = {"tokens_per_s": m["tokens_per_s"], "train_loss": m["train_loss"],
                                "peak_rss_mb": m["peak_rss_mb"], "train_seconds": m["train_seconds"],
                                "padding_fraction": m["padding_fraction"], "tokens": m["tokens"],
                                "wall_s": time.perf_counter() - t0, "device": m.get("device"),
                                "precision": m.get("precision"), "peak_gpu_mb": m.get("peak_gpu_mb")}
             gpu = f"  peak GPU {m['peak_gpu_mb']:6.0f} MiB" if m.get("peak_gpu_mb") else ""
-            print(f"panza {method:5s}: {m['tokens_per_s']:8.0f} tok/s  loss {m['train_loss']:.3f}  "
+            print(f"panza {spec:5s}: {m['tokens_per_s']:8.0f} tok/s  loss {m['train_loss']:.3f}  "
                   f"peak RSS {m['peak_rss_mb']:6.0f} MiB{gpu}  train {m['train_seconds']:.0f}s  "
                   f"padding {100 * m['padding_fraction']:.1f}%  ({m.get('device')}, {m.get('precision')})",
                   flush=True)
+            if extra and method in results:
+                plain = results[method]
+                print(f"  {spec} vs {method}: {m['tokens_per_s'] / plain['tokens_per_s']:.2f}x the tokens/s, "
+                      f"peak RSS {m['peak_rss_mb'] / plain['peak_rss_mb']:.2f}x, loss {m['train_loss']:.3f} vs "
+                      f"{plain['train_loss']:.3f}", flush=True)
         if not args.no_baseline:
             b = run_baseline(rows, tmp, args, model_dir, lrs["lora"])
             tokens = results.get("lora", {}).get("tokens")

@@ -243,6 +243,8 @@ def test_structural_overrides(tiny: Path, tmp_path: Path, baselines) -> None:
     assert next(v for k, v in w.items() if "lora_A" in k).shape[0] == 2
     w = _weights(_train(tiny, tmp_path, "lora", *BASE["lora"], "finetuning.lora.target_modules=[q_proj]"))
     assert w and all("q_proj" in k for k in w)
+    w = _weights(_train(tiny, tmp_path, "lora", *BASE["lora"], "finetuning.lora.top_layers=1"))  # of 2 layers
+    assert w and all(".layers.1." in k for k in w)
     w = _weights(_train(tiny, tmp_path, "rosa", *BASE["rosa"], "finetuning.rosa.spa_d=0.05"))
     base = _weights(baselines["rosa"])
     n = lambda t: sum(v.numel() for k, v in t.items() if k.endswith(".values"))  # noqa: E731

@@ -9,6 +9,7 @@ trains every weight and saves a whole model.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -83,11 +84,30 @@ class Method:
         model.save_pretrained(str(run_dir), safe_serialization=True)
 
 
-def lora_config(opts: Any) -> Any:
+def lora_config(opts: Any, num_layers: int | None = None, linears: Sequence[str] = ()) -> Any:
+    """PEFT's config; with ``opts.top_layers`` (and the model's ``num_layers``) only the last layers adapt.
+
+    Why the last ones: no layer below the lowest adapted one needs a gradient, so backward stops there
+    (half the layers: ~1/3 less work per step on a CPU)."""
     from peft import LoraConfig
 
+    top = int(getattr(opts, "top_layers", 0) or 0)
+    layers = list(range(num_layers - top, num_layers)) if top and num_layers and top < num_layers else None
+    targets = opts.target_modules
+    if layers and isinstance(targets, str):  # PEFT takes a layer list only with module names
+        targets = list(linears) if linears else targets
     return LoraConfig(r=opts.r, lora_alpha=opts.alpha, lora_dropout=opts.dropout,
-                      target_modules=opts.target_modules, bias="none", task_type="CAUSAL_LM")
+                      target_modules=targets, layers_to_transform=layers,
+                      bias="none", task_type="CAUSAL_LM")
+
+
+def linear_names(model: Any) -> list[str]:
+    """The names (last part) of the model's linear layers but the output head: PEFT's ``all-linear``."""
+    import torch
+
+    head = model.get_output_embeddings() if hasattr(model, "get_output_embeddings") else None
+    names = {n.rsplit(".", 1)[-1] for n, m in model.named_modules() if isinstance(m, torch.nn.Linear) and m is not head}
+    return sorted(names)
 
 
 class LoraMethod(Method):
@@ -114,7 +134,9 @@ class LoraMethod(Method):
     def _with_adapter(self, model: Any) -> Any:
         from peft import get_peft_model
 
-        return get_peft_model(self._frozen_base(model), lora_config(self.opts.adapter))
+        layers = getattr(model.config, "num_hidden_layers", None)
+        base = self._frozen_base(model)
+        return get_peft_model(base, lora_config(self.opts.adapter, layers, linear_names(base)))
 
     def _frozen_base(self, model: Any) -> Any:
         """A 4-bit base as PEFT prepares it (frozen, unquantized weights in fp32); others unchanged.

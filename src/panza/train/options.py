@@ -45,6 +45,7 @@ class AdapterOptions:
     alpha: float = 16.0
     dropout: float = 0.05
     target_modules: Any = "all-linear"
+    top_layers: int = 0  # LoRA only: adapt only the last N decoder layers (0 = all)
     lora_lr: float | None = None  # RoSA only: the LoRA learning rate (``lr`` is the sparse one)
     density: float = 0.0  # RoSA only: fraction of each weight matrix in the sparse adapter
     mask_warmup_steps: int = 0
@@ -141,6 +142,7 @@ def from_config(cfg: Any) -> TrainOptions:
             alpha=_num(lo, "lora_alpha", float, lo=0, prefix="finetuning.lora"),
             dropout=_num(lo, "lora_dropout", float, lo=0, hi=1, prefix="finetuning.lora"),
             target_modules=_targets(_req(lo, "target_modules", "finetuning.lora")),
+            top_layers=_num(lo, "top_layers", int, lo=0, prefix="finetuning.lora"),
         )
     elif method == "rosa":
         ro = ft.get("rosa") or {}
