@@ -88,7 +88,7 @@ def lora_config(opts: Any, num_layers: int | None = None, linears: Sequence[str]
     """PEFT's config; with ``opts.top_layers`` (and the model's ``num_layers``) only the last layers adapt.
 
     Why the last ones: no layer below the lowest adapted one needs a gradient, so backward stops there
-    (half the layers: ~1/3 less work per step on a CPU)."""
+    (15 of SmolLM2's 30 layers: 1.70x the tokens/s on a CPU, python -m bench train)."""
     from peft import LoraConfig
 
     top = int(getattr(opts, "top_layers", 0) or 0)
@@ -136,7 +136,8 @@ class LoraMethod(Method):
 
         layers = getattr(model.config, "num_hidden_layers", None)
         base = self._frozen_base(model)
-        return get_peft_model(base, lora_config(self.opts.adapter, layers, linear_names(base)))
+        linears = linear_names(base) if self.opts.adapter.top_layers else ()
+        return get_peft_model(base, lora_config(self.opts.adapter, layers, linears))
 
     def _frozen_base(self, model: Any) -> Any:
         """A 4-bit base as PEFT prepares it (frozen, unquantized weights in fp32); others unchanged.
