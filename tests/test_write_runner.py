@@ -114,6 +114,7 @@ def test_json_writes_original_evaluation_format(panza_cmd: list[str], workspace:
     bob = resp["Ask Bob to send the quarterly report by Friday."]
     assert bob["golden_responses"] == [RECORDS[0]["email"], RECORDS[1]["email"]]
     assert len(bob["panza_responses"]) == 1 and bob["panza_responses"][0]
+    assert "candidates" not in bob  # only with interfaces.keep_candidates=true
     alice = resp["Thank Alice for lunch."]
     assert (
         "Alice: Lovely to see you yesterday!" in alice["full_prompt"][-1]["content"]
@@ -123,6 +124,19 @@ def test_json_writes_original_evaluation_format(panza_cmd: list[str], workspace:
     assert m["ROUGE"]["rouge1"] > 0  # a real draft shares words with "send the quarterly report"
     assert [s["line"] for s in out["skipped"]] == [4, 5]  # broken records are counted, not lost
     assert "2 record(s) skipped" in res.stderr and "BLEU" in res.stderr
+
+
+@pytest.mark.slow
+def test_json_keeps_the_candidates_the_writer_chose_among(panza_cmd: list[str], workspace: Path) -> None:
+    out_file = workspace / "data" / "candidates.json"
+    res = _run(panza_cmd, workspace, "run", "interfaces=json", *FAST, "writer.rag.enabled=false", "writer.best_of=3",
+               "writer.retries=0", "interfaces.keep_candidates=true", f"interfaces.output_file={out_file}")
+    assert res.returncode == 0, res.stderr
+    for r in json.loads(out_file.read_text())["responses"]:
+        cands = r["candidates"]
+        assert len(cands) == 3  # the greedy draft and two sampled ones, each with its fact score
+        assert all(isinstance(c["draft"], str) and c["score"] <= 1 for c in cands)  # less per gap or made-up day
+        assert r["panza_responses"][0] in [c["draft"] for c in cands if c["kept"]]
 
 
 @pytest.mark.slow

@@ -1,7 +1,7 @@
 """Bulk drafting from a JSONL file, written in the original Panza evaluation format.
 
 Output: ``{"responses": [{"prompt", "thread", "full_prompt", "golden_responses", "panza_responses",
-"scores"?}, ...], "metrics": {...}?, "skipped": [...], "run": {...}}``. Records with the same
+"scores"?, "candidates"?}, ...], "metrics": {...}?, "skipped": [...], "run": {...}}``. Records with the same
 instruction and thread are grouped, so all their emails count as alternative goldens.
 Drafts are appended to ``<output_file>.partial.jsonl`` as batches finish: an interrupted run
 resumes there, and the final file is written atomically at the end.
@@ -91,6 +91,7 @@ def draft_jobs(writer: Any, iface: Any, jobs: Jobs) -> int:
     failed: dict[str, str] = {}
     batch_size = max(1, int(iface.batch_size))
     per_prompt = max(1, int(iface.responses_per_prompt))
+    considered: dict[str, list[Any]] | None = {} if iface.get("keep_candidates") else None
     with (
         partial.open("a", encoding="utf-8") as fh,
         tqdm(total=len(todo) * per_prompt, desc="drafting", unit="draft", file=sys.stderr) as bar,
@@ -100,7 +101,7 @@ def draft_jobs(writer: Any, iface: Any, jobs: Jobs) -> int:
             drafts: list[list[str]] = [[] for _ in batch]
             prompts: list[Any] = []
             for _ in range(per_prompt):
-                texts, prompts = draft_batch(writer, batch, failed)
+                texts, prompts = draft_batch(writer, batch, failed, considered)
                 for d, t in zip(drafts, texts, strict=True):
                     if t is not None:
                         d.append(t)
@@ -109,6 +110,9 @@ def draft_jobs(writer: Any, iface: Any, jobs: Jobs) -> int:
                 if j.key in failed:
                     continue  # not saved as done: a later run with a larger context retries it
                 rec = {"key": j.key, "full_prompt": p, "panza_responses": d}
+                if considered is not None:  # what the writer chose among, for reviewing its pick
+                    rec["candidates"] = [{"draft": c, "score": s, "kept": c in d}
+                                         for s, c in considered.pop(j.key, [])]
                 done[j.key] = rec
                 append_jsonl(fh, rec)
 
@@ -119,6 +123,7 @@ def draft_jobs(writer: Any, iface: Any, jobs: Jobs) -> int:
             "full_prompt": done[j.key]["full_prompt"],
             "golden_responses": j.goldens,
             "panza_responses": done[j.key]["panza_responses"],
+            **({"candidates": done[j.key]["candidates"]} if "candidates" in done[j.key] else {}),
         }
         for j in jobs.jobs
         if j.key in done

@@ -61,19 +61,30 @@ def parse_records(lines: list[str], source: str, use_thread: bool = True) -> Job
     return Jobs(Path(source), list(grouped.values()), skipped)
 
 
-def draft_batch(writer: Any, batch: list[Job], failed: dict[str, str]) -> tuple[list[str | None], list[Any]]:
-    """Draft a batch; a prompt too long for the model is recorded in ``failed`` and the rest go on."""
+def draft_batch(
+    writer: Any, batch: list[Job], failed: dict[str, str], candidates: dict[str, list[Any]] | None = None
+) -> tuple[list[str | None], list[Any]]:
+    """Draft a batch; a prompt too long for the model is recorded in ``failed`` and the rest go on.
+    With ``candidates``, every draft the writer considered for a job is added under the job's key."""
     from panza.llm.base import PromptTooLong
 
+    def keep(jobs: list[Job]) -> None:
+        if candidates is not None:
+            for j, c in zip(jobs, getattr(writer, "candidates", None) or [[] for _ in jobs], strict=True):
+                candidates.setdefault(j.key, []).extend(c)
+
     try:
-        return writer.run_batch([j.prompt for j in batch], [j.thread for j in batch])  # type: ignore[no-any-return]
+        texts, prompts = writer.run_batch([j.prompt for j in batch], [j.thread for j in batch])
+        keep(batch)
+        return texts, prompts
     except PromptTooLong:
         pass  # find which prompt(s): draft them one by one
-    texts: list[str | None] = []
-    prompts: list[Any] = []
+    texts = []
+    prompts = []
     for j in batch:
         try:
             t, p = writer.run_batch([j.prompt], [j.thread])
+            keep([j])
             texts.append(t[0])
             prompts.append(p[0])
         except PromptTooLong as e:
