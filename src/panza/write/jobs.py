@@ -74,13 +74,14 @@ def draft_batch(
                 candidates.setdefault(j.key, []).extend(c)
 
     try:
-        texts, prompts = writer.run_batch([j.prompt for j in batch], [j.thread for j in batch])
-        keep(batch)
-        return texts, prompts
+        whole = writer.run_batch([j.prompt for j in batch], [j.thread for j in batch])
     except PromptTooLong:
         pass  # find which prompt(s): draft them one by one
-    texts = []
-    prompts = []
+    else:
+        keep(batch)
+        return whole  # type: ignore[no-any-return]
+    texts: list[str | None] = []
+    prompts: list[Any] = []
     for j in batch:
         try:
             t, p = writer.run_batch([j.prompt], [j.thread])
