@@ -9,11 +9,11 @@ trains every weight and saves a whole model.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from panza.errors import PanzaError
+from panza.train.lora_config import linear_names, lora_config
 from panza.train.options import TrainOptions
 
 log = logging.getLogger(__name__)
@@ -82,32 +82,6 @@ class Method:
     def save(self, model: Any, run_dir: Path, base_path: str) -> None:
         model.config.use_cache = True
         model.save_pretrained(str(run_dir), safe_serialization=True)
-
-
-def lora_config(opts: Any, num_layers: int | None = None, linears: Sequence[str] = ()) -> Any:
-    """PEFT's config; with ``opts.top_layers`` (and the model's ``num_layers``) only the last layers adapt.
-
-    Why the last ones: no layer below the lowest adapted one needs a gradient, so backward stops there
-    (15 of SmolLM2's 30 layers: 1.70x the tokens/s on a CPU, python -m bench train)."""
-    from peft import LoraConfig
-
-    top = int(getattr(opts, "top_layers", 0) or 0)
-    layers = list(range(num_layers - top, num_layers)) if top and num_layers and top < num_layers else None
-    targets = opts.target_modules
-    if layers and isinstance(targets, str):  # PEFT takes a layer list only with module names
-        targets = list(linears) if linears else targets
-    return LoraConfig(r=opts.r, lora_alpha=opts.alpha, lora_dropout=opts.dropout,
-                      target_modules=targets, layers_to_transform=layers,
-                      bias="none", task_type="CAUSAL_LM")
-
-
-def linear_names(model: Any) -> list[str]:
-    """The names (last part) of the model's linear layers but the output head: PEFT's ``all-linear``."""
-    import torch
-
-    head = model.get_output_embeddings() if hasattr(model, "get_output_embeddings") else None
-    names = {n.rsplit(".", 1)[-1] for n, m in model.named_modules() if isinstance(m, torch.nn.Linear) and m is not head}
-    return sorted(names)
 
 
 class LoraMethod(Method):

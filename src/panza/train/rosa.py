@@ -15,6 +15,7 @@ from torch import nn
 
 from panza.errors import PanzaError
 from panza.models.rosa_format import install_sparse, set_mask, sparse_layers
+from panza.train.lora_config import lora_config
 
 
 def select_mask(score: torch.Tensor, k: int) -> torch.Tensor:
@@ -22,13 +23,6 @@ def select_mask(score: torch.Tensor, k: int) -> torch.Tensor:
     if k <= 0:
         return torch.zeros(0, dtype=torch.long, device=score.device)
     return torch.topk(score.reshape(-1).float(), k, sorted=False).indices.sort().values
-
-
-def lora_config(opts: Any) -> Any:
-    from peft import LoraConfig
-
-    return LoraConfig(r=opts.r, lora_alpha=opts.alpha, lora_dropout=opts.dropout,
-                      target_modules=opts.target_modules, bias="none", task_type="CAUSAL_LM")
 
 
 def apply_rosa(model: nn.Module, opts: Any) -> nn.Module:
