@@ -196,3 +196,20 @@ def test_days_dates_and_times_the_instruction_does_not_give_are_invented_and_ran
     assert invented(anna, late) == ["10am", "12:30", "March 5th", "3/4", "at 11"]  # not the version number
     assert invented("Ask Tom for the report by 3pm on Friday, March 3.", "Tom, the report by 15:00 on Friday 3 March?") == []
 
+
+def test_names_in_any_latin_greek_or_cyrillic_spelling_are_whole_facts() -> None:
+    # with A-Z only, "Jonas Krüger" was the fact "Jonas Kr", which no draft carries, and "Élodie" no name at all
+    instr = "Write to Jonas Krüger that Élodie Martin meets Derya Yılmaz at Große Elbstraße on Monday; cc Łukasz, Ольга."
+    assert _facts(instr) == [
+        ("name", "Jonas Krüger"),
+        ("name", "Élodie Martin"),
+        ("name", "Derya Yılmaz"),
+        ("place", "Große Elbstraße"),
+        ("day", "Monday"),
+        ("name", "Łukasz"),
+        ("name", "Ольга"),
+    ]
+    draft = "Hi Jonas,\n\nÉlodie meets Derya Yılmaz at Große Elbstraße on Monday. Łukasz, Ольга: fyi.\n\nJen"
+    assert fact_recall(instr, draft) == (7, 7)
+    assert fact_recall(instr, "Hi Jonas, Élodie meets Derya on Monday.") == (4, 7)  # no Elbstraße, Łukasz, Ольга
+

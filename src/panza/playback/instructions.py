@@ -33,6 +33,9 @@ _SIGNOFF = re.compile(
     r"cordialement|bien\s+à\s+vous|saluti|un\s+saluto)\b[^\n]{0,20}[,.!]?\s*$",
     re.IGNORECASE,
 )
+# The capital letters of the Latin, Greek and Cyrillic scripts (`re` has no \p{Lu}): names such as
+# "Élodie", "Łukasz" or "Krüger" start with, or contain, letters outside A-Z.
+UPPER = "".join(c for c in map(chr, range(0x41, 0x530)) if c.isupper())
 # Addressed to a group rather than a person: keep the wording a person would use.
 _GROUP = {
     "all": "everyone",
@@ -97,7 +100,7 @@ _NUMBER = re.compile(
     r"(?<![\w.])(?:\d+(?:[.,:/-]\d+)*(?:st|nd|rd|th|am|pm|h|k|%)?|\$\d[\d,.]*|€\d[\d,.]*)(?!\w)",
     re.IGNORECASE,
 )
-_CAP_WORD = re.compile(r"\b[A-ZÄÖÜ][\w'’-]*(?:\s+[A-ZÄÖÜ][\w'’-]*)*")
+_CAP_WORD = re.compile(rf"\b[{UPPER}][\w'’-]*(?:\s+[{UPPER}][\w'’-]*)*")
 _NOT_NAMES = {
     "i",
     "i'm",

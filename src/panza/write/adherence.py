@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from panza.llm.loops import loop_start, repeated_run
+from panza.playback.instructions import UPPER
 
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 RELATIVE_DAYS = ("today", "tonight", "tomorrow", "yesterday", "weekend", "next week", "this week")
@@ -85,8 +86,11 @@ _AMOUNT = re.compile(
 _NUMBER = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?(?![\w.]*\d)")
 # "one" is left out: "no one", "one of them" are not amounts.
 _NUMBER_WORD = re.compile(r"\b(?:" + "|".join(w for w in NUMBER_WORDS if w != "one") + r")\b", re.IGNORECASE)
-_NAME = re.compile(r"\b[A-Z][a-zA-Z'’-]+(?:\s+[A-Z][a-zA-Z'’-]+)*")
-_PLACE = re.compile(r"\b(?:in|at|near)\s+((?:[A-Z][a-zA-Z-]+)(?:\s+[A-Z][a-zA-Z-]+)*)")
+# A capitalised word in any Latin, Greek or Cyrillic spelling ("Krüger", "Élodie", "Yılmaz"); with A-Z only,
+# "Jonas Krüger" became the fact "Jonas Kr", which no draft carries.
+_CAP = rf"[{UPPER}](?:[^\W\d_]|['’-])+"
+_NAME = re.compile(rf"\b{_CAP}(?:\s+{_CAP})*")
+_PLACE = re.compile(rf"\b(?:in|at|near)\s+([{UPPER}](?:[^\W\d_]|-)+(?:\s+[{UPPER}](?:[^\W\d_]|-)+)*)")
 # What the user declines or denies ("I can't make dinner"): a draft that keeps the day but drops
 # the "can't" says the opposite ("glad you're on for Saturday"). English instructions (playback writes them).
 _NEG = r"(?:can['’]?t|cannot|can not|couldn['’]?t|won['’]?t|will not|wouldn['’]?t|don['’]?t|doesn['’]?t|didn['’]?t|" \
