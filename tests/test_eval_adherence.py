@@ -12,6 +12,8 @@ from panza.write.adherence import (
     fact_recall,
     failure,
     invented,
+    made_up,
+    without_made_up,
 )
 
 INSTR = (
@@ -197,6 +199,7 @@ def test_days_dates_and_times_the_instruction_does_not_give_are_invented_and_ran
     assert invented("Ask Tom for the report by 3pm on Friday, March 3.", "Tom, the report by 15:00 on Friday 3 March?") == []
 
 
+
 def test_names_in_any_latin_greek_or_cyrillic_spelling_are_whole_facts() -> None:
     # with A-Z only, "Jonas Krüger" was the fact "Jonas Kr", which no draft carries, and "Élodie" no name at all
     instr = "Write to Jonas Krüger that Élodie Martin meets Derya Yılmaz at Große Elbstraße on Monday; cc Łukasz, Ольга."
@@ -213,3 +216,62 @@ def test_names_in_any_latin_greek_or_cyrillic_spelling_are_whole_facts() -> None
     assert fact_recall(instr, draft) == (7, 7)
     assert fact_recall(instr, "Hi Jonas, Élodie meets Derya on Monday.") == (4, 7)  # no Elbstraße, Łukasz, Ольга
 
+
+def test_names_and_numbers_nobody_gave_are_made_up_and_rank_lower() -> None:
+    katrin = "Reply to Katrin to say I can't make dinner on Saturday but could do Sunday brunch instead."
+    # demo drafts (2026-12-07): both carry every fact; one goes on with a daughter and a church nobody mentioned
+    padded = (
+        "Dear Katrin,\n\nI can't make dinner on Saturday, but I'd love Sunday brunch instead. It's the brunch at "
+        "Café Elbe, and I'm thinking of my daughter, Anna, in the kitchen.\n\nLove,\nJen"
+    )
+    plain = "Dear Katrin,\n\nI can't make dinner on Saturday, but I'd love Sunday brunch instead.\n\nLove,\nJen"
+    assert fact_recall(katrin, padded) == fact_recall(katrin, plain) == (4, 4)
+    assert made_up(katrin, padded) == ["Café Elbe", "Anna"]  # the greeting and the sign-off name are the user's own
+    assert made_up(katrin, plain) == []
+    # each costs a quarter of one fact's share: among drafts that carry as much the plain one wins, yet no
+    # draft trades a fact for having added nothing
+    assert draft_score(katrin, plain) == 1.0 and draft_score(katrin, padded) == 1 - 2 * 0.25 / 4
+    assert draft_score(katrin, padded) > draft_score(katrin, plain.replace("on Saturday", "")) == 0.75
+    # what the prompt gave is not made up: the user's preamble names Anna, the thread the 30 guests
+    preamble = "My name is Jen Weber. My colleague is Anna Schulz. We go to Café Elbe."
+    assert made_up(katrin, padded, preamble) == []
+    assert draft_score(katrin, padded, context=preamble) == 1.0
+    guests = "Hi Katrin,\n\nI can't make dinner on Saturday for 30 guests, but Sunday brunch works.\n\nJen"
+    assert made_up(katrin, guests) == ["30"]
+    assert draft_score(katrin, guests, given="We are 30 guests on Saturday.") == 1.0
+    recs = [adherence_scores(katrin, padded), adherence_scores(katrin, guests, "We are 30 guests."), adherence_scores(katrin, plain)]
+    assert [r["made_up"] for r in recs] == [["Café Elbe", "Anna"], [], []]
+    assert aggregate(recs)["made_up_rate"] == 1 / 3
+    # a held-out Jen draft signs with her name alone, after no sign-off phrase: still the signature
+    signed = "Dear Ms Yılmaz,\n\nI'll bring 12 pictures on Friday.\n\nSee you on Friday,\nJen"
+    assert made_up("Write to Ms Yılmaz to bring 12 pictures on Friday.", signed) == []
+    assert made_up("Ask Tom for the 2 reports.", "Hi Tom,\n\ncould you send the two reports?\n\nBest,\nDavid") == []
+
+
+def test_sentences_that_make_things_up_are_cut_where_the_facts_survive() -> None:
+    katrin = "Reply to Katrin to say I can't make dinner on Saturday but could do Sunday brunch instead."
+    # the demo's kept draft (2026-12-07): what was asked, then a daughter nobody mentioned
+    padded = (
+        "Dear Katrin, I can't make dinner on Saturday, but I'd love Sunday brunch instead. It's the Sunday brunch "
+        "service in the church, and I'm thinking of my daughter, Anna, in the kitchen.\n\nI'll go now!\n\nLove,\nJen"
+    )
+    cut = without_made_up(katrin, padded)
+    assert cut == "Dear Katrin, I can't make dinner on Saturday, but I'd love Sunday brunch instead.\n\nI'll go now!\n\nLove,\nJen"
+    assert (draft_score(katrin, padded), draft_score(katrin, cut)) == (1 - 0.25 / 4, 1.0)
+    assert without_made_up(katrin, padded, context="Anna: see you at church on Sunday!") == padded  # given, kept
+    anna = "Write to Anna to move Friday's Elbpark site walk to Monday at 9, because the nursery delivery slipped."
+    # a made-up time (10) and duration (1 hour) go; the sentence that carries the facts stays, wrong time and all
+    drift = (
+        "Dear Anna,\n\nI'd like to move Friday's Elbpark site walk from Monday at 9 to Monday at 10. The nursery is "
+        "in the centre of the site and the walk takes about 1 hour. I've planned it.\n\nBest,\nJen"
+    )
+    assert without_made_up(anna, drift) == (
+        "Dear Anna,\n\nI'd like to move Friday's Elbpark site walk from Monday at 9 to Monday at 10. I've planned it."
+        "\n\nBest,\nJen"
+    )
+    # nothing is cut that would leave a bare greeting and sign-off, or that the instruction gave
+    only = "Hi Katrin,\n\nAnna says no dinner on Saturday.\n\nJen"
+    assert without_made_up(katrin, only) == only
+    assert without_made_up(anna, "Hi Anna, Monday at 9 it is. Two days later the nursery comes.") == (
+        "Hi Anna, Monday at 9 it is."
+    )

@@ -18,7 +18,8 @@ def _result(name: str, kind: str, bleu: float, draft: str) -> dict[str, object]:
         "aggregate_metrics": {"BLEU": bleu, "ROUGE": dict.fromkeys(ROUGE_KEYS, 0.25), "MAUVE": None},
         "panza_metrics": {
             "sacreBLEU": 0.1, "chrF": 0.3,
-            "adherence": {"fact_recall": 0.5, "failure_rate": 0.0, "repeat_rate": 0.25, "invented_rate": 0.125},
+            "adherence": {"fact_recall": 0.5, "failure_rate": 0.0, "repeat_rate": 0.25, "invented_rate": 0.125,
+                          "made_up_rate": 0.375},
             "style": {"attribution_rate": 0.75, "greeting_match": 1.0, "closing_match": 0.0,
                       "length_ratio_median": 1.2, "centroid_similarity": 0.6},
         },
@@ -30,7 +31,7 @@ def test_report_files_table_and_samples(tmp_path: Path) -> None:
     paths = write_report(tmp_path, results, reference={"n": 1, "attribution_rate": 0.9, "centroid_similarity": 0.7},
                          notes=["a note"])
     md = paths["md"].read_text(encoding="utf-8")
-    assert "| lora | 0.123 | 0.250 | 0.250 | 0.250 | 0.250 | 0.100 | 0.300 | – | 0.500 | 0.000 | 0.250 | 0.125 | 0.750 |" in md
+    assert "| lora | 0.123 | 0.250 | 0.250 | 0.250 | 0.250 | 0.100 | 0.300 | – | 0.500 | 0.000 | 0.250 | 0.125 | 0.375 | 0.750 |" in md
     assert "| floor-template (floor) | 0.050 |" in md
     assert "attributed 0.900, centroid 0.700" in md and "- a note" in md
     assert "rougeLsum_recall" in md  # the second table: every ROUGE figure

@@ -311,3 +311,42 @@ def test_a_day_from_the_thread_a_draft_answers_is_not_made_up(embedded: Any, rep
     for score, draft in named:
         assert score == draft_score(instr[0], draft, thread[0][0])  # scored with the thread it answers
         assert draft_score(instr[0], draft) < score  # without it, Tuesday would count as made up
+
+
+def test_names_from_the_thread_or_past_emails_are_given_but_not_from_the_preamble(embedded: Any) -> None:
+    from panza.index.embedder import Embedder
+    from panza.index.store import EmailIndex
+    from panza.prompt import Preambles
+    from panza.write.writer import PanzaWriter, WriterOptions
+
+    instr = "Reply to Katrin to say I can't make dinner on Saturday but could do Sunday brunch instead."
+    draft = "Dear Katrin,\n\nI can't make dinner on Saturday, but Sunday brunch with Anna works.\n\nLove,\nJen"
+    # the preamble describes the user, not this email: a name taken from it is still made up (the demo's
+    # "my daughter, Anna", from Jen's colleague Anna Schulz)
+    preamble = Preambles(user="My name is Jen. My colleague is Anna Schulz.")
+    past = EmailIndex.build([{"email": "Hi Katrin, Anna and I loved the brunch last Sunday! Jen", "message_id": "<1@x>"}],
+                           Embedder())
+
+    def score(writer: PanzaWriter, thread: list[str] | None = None) -> float:
+        assert writer.choose([instr], [writer.messages(instr, thread)], [draft], [thread]) == [draft]  # one candidate
+        return writer.candidates[0][0][0]
+
+    assert score(PanzaWriter(embedded, preamble)) == 1 - 0.25 / 4  # 4 facts: a quarter of one fact's share
+    assert score(PanzaWriter(embedded, preamble), ["Katrin: bring Anna on Sunday?"]) == 1.0  # the thread names her
+    rag = PanzaWriter(embedded, preamble, retriever=past, options=WriterOptions(rag_k=1, rag_threshold=0.0))
+    assert "Anna and I loved the brunch" in rag.messages(instr)[-1]["content"]
+    assert score(rag) == 1.0  # a past email in the prompt names her: reusing a real detail is not making it up
+
+
+def test_cut_made_up_edits_each_candidate_before_it_is_scored(embedded: Any) -> None:
+    from panza.prompt import Preambles
+    from panza.write.writer import PanzaWriter, WriterOptions
+
+    instr = "Reply to Katrin to say I can't make dinner on Saturday but could do Sunday brunch instead."
+    draft = "Dear Katrin,\n\nI can't make dinner on Saturday, but Sunday brunch works. My niece Anna comes too.\n\nLove,\nJen"
+    kept = {}
+    for cut in (False, True):
+        writer = PanzaWriter(embedded, Preambles(), options=WriterOptions(cut_made_up=cut))
+        kept[cut] = (writer.choose([instr], [writer.messages(instr)], [draft]), writer.candidates[0][0][0])
+    assert kept[False] == ([draft], 1 - 0.25 / 4)
+    assert kept[True] == ([draft.replace(" My niece Anna comes too.", "")], 1.0)

@@ -16,7 +16,7 @@ from panza.llm.base import ContinuationScorer, Sampling
 from panza.llm.llamacpp import LlamaCppLLM
 from panza.models import embedded
 from panza.prompt import Preambles
-from panza.write.adherence import draft_score
+from panza.write.adherence import draft_score, made_up
 from panza.write.channel import channel_prompt, channel_scores, direct_scores, load_channel_template
 from panza.write.writer import PanzaWriter, WriterOptions
 
@@ -25,10 +25,11 @@ TEMPLATE = ROOT / "configs" / "playback" / "summarization_prompt.txt"
 KATRIN = "Reply to Katrin to say I can't make dinner on Saturday but could do Sunday brunch instead."
 # Drafts of the stop-27 demo model (36 LoRA steps on Jen's mail): every one carries Katrin, Saturday, Sunday
 # brunch and a "not ... dinner" clause, so the fact check ties them; read as a user would, only the first
-# says what was asked.
+# says what was asked. (The model wrote "at the Grüße", a place it made up, which draft_score now catches;
+# MUDDLED says "at the market" so that only the channel can tell the two apart.)
 SAYS_IT = ("Dear Katrin, I can't make dinner on Saturday, but I'd love Sunday brunch instead.\n\n"
            "I'll go now!\n\nLove,\nJen")
-MUDDLED = ("Hi Katrin,\n\nI'm so sorry, I'm at the Grüße on Saturday, not Sunday brunch. I'll do Sunday brunch "
+MUDDLED = ("Hi Katrin,\n\nI'm so sorry, I'm at the market on Saturday, not Sunday brunch. I'll do Sunday brunch "
            "instead.\n\nOn Saturday I'll make a salad, not a full dinner. I'll come back on Sunday.\n\n"
            "Kind regards,\nJen Weber")
 OPPOSITE = "Hi Katrin,\n\nsure, dinner on Saturday is great, not Sunday brunch! See you then.\n\nJen"
@@ -84,6 +85,7 @@ def test_the_shared_template_is_read_once_and_scores_do_not_depend_on_order(llm:
 
 def test_the_draft_that_says_what_was_asked_explains_its_instruction_best(llm: LlamaCppLLM, template: Any) -> None:
     assert draft_score(KATRIN, SAYS_IT) == draft_score(KATRIN, MUDDLED) == 1.0  # the fact check cannot tell them apart
+    assert made_up(KATRIN, MUDDLED.replace("the market", "the Grüße")) == ["Grüße"]  # the model's own words
     says, muddled, opposite = channel_scores(llm, template, KATRIN, [SAYS_IT, MUDDLED, OPPOSITE])
     assert says > muddled and says > opposite
 

@@ -280,7 +280,8 @@ def summary_line(result: dict[str, Any]) -> str:
         f"{result['system']}: BLEU {f(a['BLEU'])}, ROUGE-L F {f(a['ROUGE']['rougeL_fmeasure'])}, "
         f"chrF {f(p['chrF'])}, MAUVE {f(a['MAUVE'])}, facts {f(p['adherence']['fact_recall'])}, "
         f"failed {f(p['adherence']['failure_rate'])}, attributed {f(p['style']['attribution_rate'])}, "
-        f"repeated {f(p['adherence'].get('repeat_rate'))}, invented {f(p['adherence'].get('invented_rate'))}"
+        f"repeated {f(p['adherence'].get('repeat_rate'))}, invented {f(p['adherence'].get('invented_rate'))}, "
+        f"made up {f(p['adherence'].get('made_up_rate'))}"
     )
 
 

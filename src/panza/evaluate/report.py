@@ -29,6 +29,7 @@ COLUMNS: tuple[tuple[str, tuple[str, ...], bool], ...] = (
     ("failed", ("panza_metrics", "adherence", "failure_rate"), False),
     ("repeated", ("panza_metrics", "adherence", "repeat_rate"), False),
     ("invented", ("panza_metrics", "adherence", "invented_rate"), False),
+    ("made up", ("panza_metrics", "adherence", "made_up_rate"), False),
     ("attributed", ("panza_metrics", "style", "attribution_rate"), True),
     ("greeting", ("panza_metrics", "style", "greeting_match"), True),
     ("closing", ("panza_metrics", "style", "closing_match"), True),
@@ -42,14 +43,15 @@ LEGEND = (
     "(names, days, dates, times, numbers, places, links, quotes, what is declined) the draft carries. failed: share "
     "of drafts that are empty, refuse, echo the instruction or loop. repeated: share of drafts that say a "
     "5-word run twice. invented: share of drafts that give a weekday, date or time their instruction does "
-    "not. attributed: share of drafts "
+    "not. made up: share of drafts whose body names a person, place or number that neither the instruction nor "
+    "the thread gives. attributed: share of drafts "
     "a user-vs-others stylometric classifier gives to the user. greeting/closing: the draft opens "
     "and signs off like the real email. length×: median draft/real word ratio (1 = as long). "
     "centroid: cosine to the mean embedding of the user's training emails."
 )
 CHARTS = {
     "overlap": ("Overlap with the real emails", ("BLEU", "R-1 F", "R-L F", "chrF", "MAUVE")),
-    "adherence": ("Instruction adherence", ("facts", "failed", "repeated", "invented")),
+    "adherence": ("Instruction adherence", ("facts", "failed", "repeated", "invented", "made up")),
     "style": ("Style", ("attributed", "greeting", "closing", "centroid")),
 }
 

@@ -30,12 +30,16 @@ _SIGNOFF = re.compile(
     r"^\s*(?:best(?:\s+regards|\s+wishes)?|(?:kind|warm|many|warmest)\s+regards|regards|cheers|thanks|"
     r"thank\s+you|many\s+thanks|thanks\s+again|sincerely|yours(?:\s+sincerely|\s+truly)?|all\s+the\s+best|"
     r"take\s+care|talk\s+soon|(?:viele|beste|liebe)\s+gr(?:ü|ue)(?:ß|ss)e|mit\s+freundlichen\s+gr(?:ü|ue)(?:ß|ss)en|"
-    r"cordialement|bien\s+à\s+vous|saluti|un\s+saluto)\b[^\n]{0,20}[,.!]?\s*$",
+    r"cordialement|bien\s+à\s+vous|saluti|un\s+saluto)\b[^\n]{0,20}[,.!]?\s*$"
+    # family sign-offs, only alone or before a name: "Love the idea!" is a sentence
+    r"|^\s*(?:(?:lots\s+of\s+)?love|hugs|alles\s+liebe|bisous|besos|abrazos|un\s+abrazo|xx+)[,.!]?(?:\s+\w+)?[,.!]?\s*$",
     re.IGNORECASE,
 )
 # The capital letters of the Latin, Greek and Cyrillic scripts (`re` has no \p{Lu}): names such as
 # "Élodie", "Łukasz" or "Krüger" start with, or contain, letters outside A-Z.
 UPPER = "".join(c for c in map(chr, range(0x41, 0x530)) if c.isupper())
+# A signature line that is only a name: one to three capitalised words, no sentence punctuation.
+_NAME_LINE = re.compile(rf"^\s*-*\s*[{UPPER}][\w'’.-]*(?:\s+[{UPPER}][\w'’.-]*){{0,2}}\s*$")
 # Addressed to a group rather than a person: keep the wording a person would use.
 _GROUP = {
     "all": "everyone",
@@ -287,6 +291,21 @@ def opening(record: dict[str, Any]) -> str:
     return "Reply to the sender to" if verb == "Reply to" else "Write an email to"
 
 
+def body_lines(lines: list[str]) -> tuple[int, int]:
+    """``(first, end)``: the lines of an email between a greeting-only first line and the sign-off (searched
+    for in the last five lines, never the first body line), or else a last line that is only a name ("Jen
+    Weber" after "See you on Friday,"); all of them for a one-line email ("Hi Anna, Monday works." reads as a
+    greeting line)."""
+    first = 1 if len(lines) > 1 and _GREETING_ONLY.match(lines[0]) else 0
+    for i in range(len(lines) - 1, max(len(lines) - 6, first), -1):
+        if _SIGNOFF.match(lines[i]):
+            return first, i
+    last = len(lines) - 1
+    if last > first and _NAME_LINE.match(lines[last]):
+        return first, last
+    return first, len(lines)
+
+
 def body_for_prompt(email: str, max_chars: int = 1200) -> str:
     """The email without a greeting-only first line and the sign-off, cut at a word boundary.
 
@@ -294,13 +313,8 @@ def body_for_prompt(email: str, max_chars: int = 1200) -> str:
     content, and a short prompt keeps a 135M model on task (and fast).
     """
     lines = normalize(email).split("\n")
-    if lines and _GREETING_ONLY.match(lines[0]):
-        lines = lines[1:]
-    for i in range(len(lines) - 1, max(len(lines) - 6, -1), -1):
-        if _SIGNOFF.match(lines[i]) and i > 0:
-            lines = lines[:i]
-            break
-    text = normalize("\n".join(lines)) or normalize(email)
+    first, end = body_lines(lines)
+    text = normalize("\n".join(lines[first:end])) or normalize(email)
     if len(text) > max_chars:
         text = text[:max_chars].rsplit(" ", 1)[0] + " …"
     return text

@@ -44,6 +44,7 @@ def build_writer(cfg: DictConfig) -> PanzaWriter:
         retries=max(0, int(w.retries)),
         retry_missing=bool(w.retry_missing),
         retry_hint=bool(w.retry_hint),
+        cut_made_up=bool(w.cut_made_up),
         temperature=float(w.candidates.temperature),
         top_p=float(w.candidates.top_p),
         consensus=bool(w.consensus),

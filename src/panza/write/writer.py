@@ -23,8 +23,8 @@ from typing import Any, Protocol
 
 from panza.llm.base import LLM, ContinuationScorer, SeededSampler
 from panza.playback.instructions import mention
-from panza.prompt import Preambles, build_messages
-from panza.write.adherence import adherence_scores, draft_score, failure
+from panza.prompt import Preambles, build_messages, user_text
+from panza.write.adherence import adherence_scores, draft_score, failure, without_made_up
 from panza.write.channel import channel_scores, direct_scores
 from panza.write.consensus import consensus
 from panza.write.drafts import clean_draft, clean_stream
@@ -47,6 +47,7 @@ class WriterOptions:
     retries: int = 0  # sampled re-drafts of a draft that refuses, echoes, loops or is empty
     retry_missing: bool = False  # ... and of a draft that still misses a fact of its instruction
     retry_hint: bool = False  # a re-draft's instruction restates the facts the kept draft missed ("Mention …")
+    cut_made_up: bool = False  # drop a draft's sentences that make up a day, name or number, where its facts survive
     temperature: float = 0.7  # for the sampled candidates and retries
     top_p: float = 0.95
     seed: int = 0  # candidate k is sampled with seed + k: the same instruction gives the same draft
@@ -98,6 +99,19 @@ class PanzaWriter:
             thread=self._thread(thread),
         )
 
+    def _shown(self, prompt: list[dict[str, str]]) -> str:
+        """What ``prompt`` told the model about this email, for :func:`~panza.write.adherence.made_up`: the
+        instruction, past emails (RAG) and thread, without the preambles.
+
+        Why not the preambles: they describe the user, not this email. Jen's names her colleague Anna and
+        signs "Liebe Grüße"; a reply to Katrin that goes on about "my daughter, Anna" or "the Grüße on
+        Saturday" still made that up."""
+        text = "\n".join(str(m.get("content") or "") for m in prompt)
+        for preamble in (self.preambles.system.strip(), user_text(self.preambles.user)):
+            if preamble:
+                text = text.replace(preamble, "")
+        return text
+
     def run_batch(
         self,
         instructions: Sequence[str],
@@ -139,10 +153,17 @@ class PanzaWriter:
     ) -> list[str]:
         """The kept draft per instruction: the best of ``best_of`` candidates, retried while it fails
         (or, with ``retry_missing``, while it misses a fact). A day or time taken from the thread a draft
-        answers is not made up."""
+        answers is not made up, nor is a name or number from the thread or the past emails in the prompt."""
         o = self.options
         given = ["\n".join(self._thread(t)) for t in (threads or [None] * len(instructions))]
-        cands = [[(draft_score(i, d, g), d)] for i, d, g in zip(instructions, drafts, given, strict=True)]
+        shown = [self._shown(p) for p in prompts]
+
+        def scored(j: int, d: str) -> tuple[float, str]:
+            if o.cut_made_up:
+                d = without_made_up(instructions[j], d, given[j], shown[j])
+            return draft_score(instructions[j], d, given[j], shown[j]), d
+
+        cands = [[scored(j, d)] for j, d in enumerate(drafts)]
         k = 0
         scorer = self.llm if o.channel and self.channel_template and isinstance(self.llm, ContinuationScorer) else None
         heard: dict[tuple[int, str], float] = {}  # channel score per (instruction, draft), each computed once
@@ -172,7 +193,7 @@ class PanzaWriter:
             k += 1
             asks = [hinted(prompts[j], instructions[j], best(j)) if hint else prompts[j] for j in idx]
             for j, d in zip(idx, self._sampled(asks, k, **sampling), strict=True):
-                cands[j].append((draft_score(instructions[j], d, given[j]), d))  # against the instruction as given
+                cands[j].append(scored(j, d))  # against the instruction as given
 
         def short(j: int) -> bool:
             """The kept draft fails or, with ``retry_missing``, scores below 1 (a fact missed, a gap):
@@ -186,7 +207,7 @@ class PanzaWriter:
             k += len(ks)
             for round_ in self._sampled_rounds(prompts, ks, **sampling):
                 for j, d in enumerate(round_):
-                    cands[j].append((draft_score(instructions[j], d, given[j]), d))
+                    cands[j].append(scored(j, d))
 
         for _ in range(max(0, o.retries)):
             bad = [j for j in range(len(drafts)) if short(j)]
