@@ -197,6 +197,11 @@ def test_days_dates_and_times_the_instruction_does_not_give_are_invented_and_ran
     late = "Hi Anna, the site walk moves to Monday at 11, or at 10am, or 12:30 on March 5th or 3/4. Version 2.5."
     assert invented(anna, late) == ["10am", "12:30", "March 5th", "3/4", "at 11"]  # not the version number
     assert invented("Ask Tom for the report by 3pm on Friday, March 3.", "Tom, the report by 15:00 on Friday 3 March?") == []
+    # a near day commits the user too (the 2026-12-08 demo: "I'll bring the site walk to the nursery tomorrow")
+    walk = "Hi Anna, I'll bring the Elbpark site walk to the nursery tomorrow, at 9, because the delivery slipped."
+    assert invented(anna, walk) == ["tomorrow"]
+    assert invented("Tell Tom I'll send the slides tomorrow.", "Tom, slides tomorrow!") == []
+    assert invented(anna, walk, given="Can you come tomorrow?") == []
 
 
 

@@ -311,9 +311,13 @@ def fact_recall(instruction: str, draft: str) -> tuple[int, int]:
     return sum(f.carried_by(draft) for f in facts), len(facts)
 
 
+# Days named from today: "I'll send it tomorrow" commits the user to a day as much as "on Friday" does.
+_NEAR_DAYS = ("today", "tonight", "tomorrow", "yesterday")
+
+
 def invented(instruction: str, draft: str, given: str = "") -> list[str]:
-    """The weekdays, dates and clock times ``draft`` gives that ``instruction`` does not (nor ``given``: the
-    thread the draft answers, whose days a reply may name).
+    """The weekdays, near days (today, tonight, tomorrow, yesterday), dates and clock times ``draft`` gives that
+    ``instruction`` does not (nor ``given``: the thread the draft answers, whose days a reply may name).
 
     Why: a small model keeps the asked-for day and adds another ("move Friday's walk to Monday at 9" ->
     "Thursday's walk … on Tuesday at 9"); recall alone cannot tell that draft from a right one, and a
@@ -321,7 +325,7 @@ def invented(instruction: str, draft: str, given: str = "") -> list[str]:
     source = f"{instruction}\n{given}" if given else instruction
     out = []
     for f in extract_facts(draft):
-        day = f.kind == "day" and f.text.lower().removesuffix("s") in DAYS
+        day = f.kind == "day" and (f.text.lower().removesuffix("s") in DAYS or f.text.lower() in _NEAR_DAYS)
         date = f.kind == "date" and ("/" in f.text or _DATE_WORDS.fullmatch(f.text) is not None)  # not "2.5"
         time = f.kind == "time" and not _bare_hour(f.text, source)
         if (day or date or time) and not fact_in_text(f, source):
