@@ -27,6 +27,7 @@ from typing import Any
 
 from panza.llm.loops import loop_start, repeated_run
 from panza.playback.instructions import UPPER, body_for_prompt, body_lines
+from panza.write.drafts import SENTENCE_END
 
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 RELATIVE_DAYS = ("today", "tonight", "tomorrow", "yesterday", "weekend", "next week", "this week")
@@ -353,9 +354,6 @@ def made_up(instruction: str, draft: str, context: str = "") -> list[str]:
     return [f.text for f in extract_facts(body) if f.kind in _MADE_UP and not fact_in_text(f, source)]
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
-
-
 def without_made_up(instruction: str, draft: str, given: str = "", context: str = "") -> str:
     """``draft`` without its body sentences that make up a day, time, name, place or number (:func:`invented`,
     :func:`made_up`), each dropped only where the draft still carries as many of the instruction's facts and
@@ -365,21 +363,24 @@ def without_made_up(instruction: str, draft: str, given: str = "", context: str 
     nobody gave ("I can't make dinner on Saturday, but I'd love Sunday brunch instead. It's the brunch
     service in the church, and I'm thinking of my daughter, Anna."). The user would delete that sentence;
     the writer does it for them, and a draft it cannot fix so keeps its lower score."""
+    def joined(lines: list[str]) -> str:  # an emptied line leaves no run of blank lines behind
+        return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
     lines = draft.split("\n")
     first, end = body_lines(lines)
     source = f"{given}\n{context}"
     want = fact_recall(instruction, draft)[0]
     for n in range(first, end):
-        sentences = _SENTENCE_END.split(lines[n])
+        sentences = SENTENCE_END.split(lines[n])
         for k in range(len(sentences) - 1, -1, -1):
             bad = invented(instruction, sentences[k], given) or made_up(instruction, sentences[k], source)
             if not bad:
                 continue
             trial = [*lines[:n], " ".join(sentences[:k] + sentences[k + 1 :]), *lines[n + 1 :]]
-            text = re.sub(r"\n{3,}", "\n\n", "\n".join(trial)).strip()
+            text = joined(trial)
             if fact_recall(instruction, text)[0] >= want and failure(instruction, text) is None:
                 lines, sentences = trial, sentences[:k] + sentences[k + 1 :]
-    out = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+    out = joined(lines)
     return out if out != draft.strip() else draft
 
 

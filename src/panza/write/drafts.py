@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 
 from panza.llm.loops import loop_start
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+")  # where one sentence ends and the next starts
 _ECHO = ("---", "e-mail content:", "instruction:")
 
 
@@ -56,7 +56,7 @@ def trim_repetition(text: str) -> str:
         if key in seen_paragraphs:
             break
         seen_paragraphs.add(key)
-        sentences = _SENTENCE_END.split(para.strip())
+        sentences = SENTENCE_END.split(para.strip())
         for i, sent in enumerate(sentences):
             k = _key(sent)
             if len(k) >= 20 and k in seen_sentences:
