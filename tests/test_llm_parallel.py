@@ -54,6 +54,17 @@ def test_one_greedy_request_decodes_as_llama_cpp_python_does(llm: LlamaCppLLM) -
     assert got == expected and len(got.split()) > 5
 
 
+def test_a_repetition_penalty_means_what_it_means_one_at_a_time(llm: LlamaCppLLM) -> None:
+    # llama.cpp's penalty sampler takes the vocabulary size first in the build llama-cpp-python 0.3 ships;
+    # called without it, every sampled batch with writer.llm.sampling.repetition_penalty != 1 crashed
+    s = Sampling(max_new_tokens=40, repetition_penalty=1.3)
+    one = LlamaCppLLM(llm.model_path, s, n_threads=2, n_parallel=1)
+    expected = one.generate(_convs(ASKS[1:2]))[0]
+    got = llm.decoder().run(_requests(llm, ASKS[1:2], s))[0].strip()
+    plain = llm.decoder().run(_requests(llm, ASKS[1:2], Sampling(max_new_tokens=40)))[0].strip()
+    assert got == expected and got != plain  # the same penalty as llama-cpp-python's, and it changes the draft
+
+
 def test_more_requests_than_slots_all_come_back_in_order(llm: LlamaCppLLM) -> None:
     dec = llm.decoder()
     s = Sampling(max_new_tokens=12)

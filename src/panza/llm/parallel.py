@@ -47,12 +47,14 @@ class _Slot:
     cells: int = 0  # KV cells reserved: prompt + max_new_tokens while running, the kept prompt when free
 
 
-def sampler_chain(lib: Any, s: Sampling, seed: int) -> Any:
-    """llama.cpp's sampler for ``s``, in llama-cpp-python's order (penalties, top-k, top-p, min-p 0.05,
-    temperature, draw) so parallel and one-at-a-time sampling mean the same settings."""
+def sampler_chain(lib: Any, s: Sampling, seed: int, n_vocab: int) -> Any:
+    """llama.cpp's sampler for ``s``, in llama-cpp-python's order (penalties over the last 64 tokens, top-k,
+    top-p, min-p 0.05, temperature, draw) so parallel and one-at-a-time sampling mean the same settings.
+    ``n_vocab``: the penalty sampler of the llama.cpp that llama-cpp-python 0.3 builds takes it first."""
     chain = lib.llama_sampler_chain_init(lib.llama_sampler_chain_default_params())
     if s.repetition_penalty != 1.0:
-        lib.llama_sampler_chain_add(chain, lib.llama_sampler_init_penalties(64, s.repetition_penalty, 0.0, 0.0))
+        penalties = lib.llama_sampler_init_penalties(n_vocab, 64, float(s.repetition_penalty), 0.0, 0.0)
+        lib.llama_sampler_chain_add(chain, penalties)
     if not s.do_sample:
         lib.llama_sampler_chain_add(chain, lib.llama_sampler_init_greedy())
         return chain
@@ -136,7 +138,7 @@ class ParallelDecoder:
             self._decode([(toks[p], p, slot.seq, False) for p in range(a, min(head, a + self.n_batch))])
         seed = req.sampling.seed if req.sampling.seed is not None else random.getrandbits(32)
         slot.index, slot.prompt, slot.pos, slot.pending, slot.out = index, tuple(toks), head, toks[-1], []
-        slot.sampler = sampler_chain(lib, req.sampling, seed)
+        slot.sampler = sampler_chain(lib, req.sampling, seed, lib.llama_vocab_n_tokens(self.vocab))
         slot.cells = len(toks) + req.sampling.max_new_tokens
 
     def _reuse(self, slot: _Slot, toks: Sequence[int], limit: int) -> int:
