@@ -350,3 +350,33 @@ def test_cut_made_up_edits_each_candidate_before_it_is_scored(embedded: Any) -> 
         kept[cut] = (writer.choose([instr], [writer.messages(instr)], [draft]), writer.candidates[0][0][0])
     assert kept[False] == ([draft], 1 - 0.25 / 4)
     assert kept[True] == ([draft.replace(" My niece Anna comes too.", "")], 1.0)
+
+
+def test_interactive_drafts_are_the_checked_draft_unless_a_request_picks_its_decoding(embedded: Any) -> None:
+    from panza.prompt import Preambles
+    from panza.write.drafts import clean_stream
+    from panza.write.writer import PanzaWriter, WriterOptions
+
+    instr = "Reply to Katrin to say I can't make dinner on Saturday but could do Sunday brunch instead."
+    opts = {"best_of": 4, "retries": 1, "retry_missing": True, "seed": 3}
+    checked = PanzaWriter(embedded, Preambles(), options=WriterOptions(**opts, interactive="checked"))
+    kept = checked.draft(instr)
+    pieces = list(checked.stream(instr))
+    assert "".join(pieces) == kept and len(pieces) > 2  # the kept draft, sent word by word
+    greedy = "".join(clean_stream(embedded.stream(checked.messages(instr))))
+    assert len(checked.candidates[0]) >= 4 and greedy in [d for _, d in checked.candidates[0]]  # greedy competed
+    # a token limit is no decoding choice: still checked; a temperature or seed is, and gets what it asked for
+    assert checked.checks_stream({"max_new_tokens": 8}) and not checked.checks_stream({"temperature": 0.9})
+    assert "".join(checked.stream(instr, do_sample=False, seed=1)) == greedy
+    plain = PanzaWriter(embedded, Preambles(), options=WriterOptions(**opts, interactive="greedy"))
+    assert "".join(plain.stream(instr)) == greedy
+    assert not PanzaWriter(embedded, Preambles(), options=WriterOptions(interactive="checked")).checks_stream({})
+
+
+def test_writer_interactive_takes_checked_or_greedy_and_says_so_otherwise() -> None:
+    from panza.errors import PanzaError
+    from panza.write.build import interactive
+
+    assert interactive("Checked") == "checked" and interactive(" greedy") == "greedy"
+    with pytest.raises(PanzaError, match=r"writer.interactive='best'.*checked.*greedy"):
+        interactive("best")

@@ -121,6 +121,30 @@ def test_generate_with_the_email_being_answered(server: Any, writer: Any) -> Non
     assert r.text != direct_draft(writer, "Answer that it is ready on Friday.")
 
 
+@pytest.mark.slow
+def test_generate_sends_the_checked_draft_by_default(tmp_path: Path) -> None:
+    # writer.interactive=checked (the default): the Gmail extension gets the draft bulk mode would keep, not the
+    # greedy one; an OpenAI client that sets a temperature gets the sampled draft it asked for
+    import openai
+
+    checked = make_writer(tmp_path, "writer.interactive=checked", "writer.best_of=3", "writer.retries=0")
+    kept = checked.draft(INSTRUCTION)
+    drafts = DraftQueue(checked, max_waiting=2)
+    app = web.create_app(drafts, web_settings(max_new_tokens=CAP), [KEY])
+    with ServerThread(app) as srv:
+        with httpx.stream("POST", f"{srv.url}/generate", json={"text": INSTRUCTION}, headers={"X-API-Key": KEY}) as r:
+            chunks = [c for c in r.iter_raw() if c]
+        client = openai.OpenAI(base_url=f"{srv.url}/v1", api_key=KEY, max_retries=0)
+        sampled = client.chat.completions.create(
+            model="panza", messages=[{"role": "user", "content": INSTRUCTION}], temperature=0.9, seed=4
+        )
+    drafts.close()
+    assert b"".join(chunks).decode() == kept and len(chunks) > 1
+    assert sampled.choices[0].message.content == direct_draft(
+        checked, INSTRUCTION, do_sample=True, temperature=0.9, seed=4
+    )
+
+
 @pytest.mark.parametrize(
     "headers", [{}, {"X-API-Key": "wrong"}, {"X-API-Key": KEY[:-1]}, {"Authorization": "Bearer x"}]
 )

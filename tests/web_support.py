@@ -10,12 +10,14 @@ from pathlib import Path
 from typing import Any
 
 KEY = "test-key-7f3a9c"
-# One thread for llama.cpp (the CPU is shared) and short drafts: these tests are about serving.
+# One thread for llama.cpp (the CPU is shared) and short drafts: these tests are about serving, so drafts are
+# streamed token by token (the checked interactive draft has its own test in test_web.py).
 FAST = [
     "writer.llm.n_threads=1",
     "writer.llm.n_ctx=2048",
     "writer.llm.sampling.max_new_tokens=12",
     "writer.rag.enabled=false",
+    "writer.interactive=greedy",
 ]
 
 

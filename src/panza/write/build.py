@@ -9,6 +9,7 @@ from __future__ import annotations
 from omegaconf import DictConfig
 
 from panza.config import cache_dir
+from panza.errors import PanzaError
 from panza.llm.base import backend_for, load_llm, plain
 from panza.models.checkpoint import Checkpoint
 from panza.prompt import load_preambles, warn_placeholder
@@ -20,6 +21,15 @@ from panza.write.writer import PanzaWriter, WriterOptions
 def resolve_checkpoint(cfg: DictConfig) -> Checkpoint | None:
     """``checkpoint=`` of the config: a model folder, a GGUF file, a run name, ``latest`` or none."""
     return Checkpoint.resolve(cfg.get("checkpoint"), cfg.get("checkpoint_dir"))
+
+
+def interactive(value: object) -> str:
+    """``writer.interactive``: ``checked`` or ``greedy``; anything else is a one-line error."""
+    v = str(value).strip().lower()
+    if v not in ("checked", "greedy"):
+        raise PanzaError(f"writer.interactive={value!r}: use checked (the checked draft, sent once chosen) or "
+                         "greedy (the greedy draft, token by token)")
+    return v
 
 
 def build_writer(cfg: DictConfig) -> PanzaWriter:
@@ -52,6 +62,7 @@ def build_writer(cfg: DictConfig) -> PanzaWriter:
         direct_weight=float(w.direct_weight),
         length_weight=float(w.length_weight),
         seed=int(cfg.get("seed") or 0),
+        interactive=interactive(w.get("interactive", "checked")),
     )
     writer = PanzaWriter(llm, preambles, index, options, channel_template=template)
     model = checkpoint.path if checkpoint else llm_cfg.get("model") or llm_cfg.get("model_path") or "embedded"
