@@ -246,11 +246,11 @@ class PanzaWriter:
         """The cleaned draft piece by piece: the checked draft (:meth:`checks_stream`), word by word once it is
         chosen, or else the greedy draft as it is written, where closing this generator stops the generation.
 
-        Why checked (the configured default): the greedy draft alone is what the bulk mode's checks exist to fix. Through this
-        method, David's 33 test instructions (seeds 42 / 43) carried 0.81 / 0.79 of their facts greedy and
-        0.94 / 0.96 checked, 2 / 1 greedy drafts failed and no checked one, ROUGE-L 0.385 / 0.359 -> 0.399 /
-        0.381; the demo model's greedy drafts of both demo instructions were "I'm so sorry, I'm so sorry."
-        The price is the wait: 3.5 s a draft instead of 0.5 s on 2 cores."""
+        Why checked (the configured default): the greedy draft alone is what the bulk mode's checks exist to
+        fix. Through this method, David's 33 test instructions (seeds 42 / 43) carried 0.81 / 0.79 of their
+        facts greedy and 0.94 / 0.96 checked, 2 / 1 greedy drafts failed and no checked one, ROUGE-L 0.385 /
+        0.359 -> 0.399 / 0.381; the demo model's greedy drafts of both demo instructions were "I'm so sorry,
+        I'm so sorry." The price is the wait: 3.5 s a draft instead of 0.5 s on 2 cores."""
         if self.checks_stream(sampling):
             yield from _PIECE.findall(self.draft(instruction, thread, **sampling))
             return
