@@ -115,6 +115,25 @@ def test_cli_session_ends_on_a_bare_exit(small_llm) -> None:
 
 
 @pytest.mark.slow
+def test_cli_at_a_terminal_says_it_is_checking_drafts(small_llm) -> None:
+    import io
+
+    from panza.interfaces.cli import session
+    from panza.prompt import Preambles
+    from panza.write.writer import PanzaWriter, WriterOptions
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    for mode, said in (("checked", True), ("greedy", False)):
+        out, err = io.StringIO(), io.StringIO()
+        writer = PanzaWriter(small_llm, Preambles(), options=WriterOptions(best_of=2, interactive=mode))
+        assert session(writer, stdin=Terminal("thank Bob\n"), stdout=out, stderr=err) == 0
+        assert ("checking 2 drafts" in err.getvalue()) is said and out.getvalue().strip()
+
+
+@pytest.mark.slow
 def test_complete_chat_is_a_backend_capability(small_llm, tmp_path: Path) -> None:
     """llama.cpp and transformers continue a prefilled assistant turn; playback uses only that method."""
     from panza.llm import load_llm

@@ -95,6 +95,8 @@ def session(
                 note(f"unknown command {cmd}; {HELP}")
             continue
         # A PanzaError here (server gone, model failure) is not about this one line: let it end the run.
+        if interactive and writer.checks_stream({}):
+            note(f"(checking {writer.options.best_of} drafts against the instruction: a few seconds)")
         for piece in writer.stream(text, thread):
             stdout.write(piece)
             stdout.flush()
