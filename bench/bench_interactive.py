@@ -14,14 +14,14 @@ made from the user's mail) and interactive.png to --out.
 
 from __future__ import annotations
 
-import argparse
 import json
 import time
 from pathlib import Path
 from statistics import mean
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench import trained_user_args
+
 MODES = ("greedy", "checked")
 
 
@@ -69,14 +69,8 @@ def plot(rows: dict[str, dict[str, Any]], path: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m bench interactive", description=__doc__.splitlines()[0])
-    p.add_argument("--data", help="a prepared data folder (with test.jsonl)")
-    p.add_argument("--checkpoint", help="a trained run (exported to GGUF: drafts at llama.cpp speed)")
-    p.add_argument("--out", default=str(ROOT / "bench" / "results" / "interactive"), help="results.json, plot")
-    p.add_argument("overrides", nargs="*", help="panza run overrides, e.g. writer.best_of=3 eval.limit=8")
-    args = p.parse_args(argv)
-    if not (args.data and args.checkpoint):
-        print("skipped: needs a trained user (python -m bench interactive -- --data DIR --checkpoint RUN)")
+    args = trained_user_args("interactive", __doc__, argv, "results.json, plot", "writer.best_of=3 eval.limit=8")
+    if args is None:
         return 0
     from panza.config import compose
     from panza.evaluate.command import load_test

@@ -22,7 +22,6 @@ rerank.png to --out.
 
 from __future__ import annotations
 
-import argparse
 import json
 import time
 from collections.abc import Callable
@@ -30,7 +29,7 @@ from pathlib import Path
 from statistics import mean, median
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench import trained_user_args
 
 Rule = Callable[[list[dict[str, Any]]], int]
 
@@ -132,14 +131,8 @@ def plot(rows: list[dict[str, Any]], path: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m bench rerank", description=__doc__.splitlines()[0])
-    p.add_argument("--data", help="a prepared data folder (with test.jsonl)")
-    p.add_argument("--checkpoint", help="a trained run (exported to GGUF: drafts at llama.cpp speed)")
-    p.add_argument("--out", default=str(ROOT / "bench" / "results" / "rerank"), help="results.json, rerank.png")
-    p.add_argument("overrides", nargs="*", help="panza eval overrides, e.g. eval.limit=8 writer.best_of=12")
-    args = p.parse_args(argv)
-    if not (args.data and args.checkpoint):
-        print("skipped: needs a trained user (python -m bench rerank -- --data DIR --checkpoint RUN)")
+    args = trained_user_args("rerank", __doc__, argv, "results.json, rerank.png", "eval.limit=8 writer.best_of=12")
+    if args is None:
         return 0
     from panza.config import compose
     from panza.jsonl import atomic_open
