@@ -62,7 +62,7 @@ def build_writer(cfg: DictConfig) -> PanzaWriter:
         direct_weight=float(w.direct_weight),
         length_weight=float(w.length_weight),
         seed=int(cfg.get("seed") or 0),
-        interactive=interactive(w.get("interactive", "checked")),
+        interactive=interactive(w.interactive),
     )
     writer = PanzaWriter(llm, preambles, index, options, channel_template=template)
     model = checkpoint.path if checkpoint else llm_cfg.get("model") or llm_cfg.get("model_path") or "embedded"
