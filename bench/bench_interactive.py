@@ -28,7 +28,7 @@ MODES = ("greedy", "checked")
 def drafted(cfg: Any, jobs: list[Any]) -> dict[str, Any]:
     """Every job drafted through ``stream`` with ``cfg``'s writer: the drafts, their scores, seconds a draft."""
     from panza.evaluate.metrics import rouge_original
-    from panza.write.adherence import adherence_scores, failure
+    from panza.write.adherence import adherence_scores, aggregate
     from panza.write.build import build_writer
 
     writer = build_writer(cfg)
@@ -38,12 +38,12 @@ def drafted(cfg: Any, jobs: list[Any]) -> dict[str, Any]:
         t0 = time.perf_counter()
         drafts.append("".join(writer.stream(job.prompt, job.thread or None)))
         seconds.append(time.perf_counter() - t0)
-    scores = [adherence_scores(j.prompt, d) for j, d in zip(jobs, drafts, strict=True)]
-    with_facts = [s for s in scores if s["facts"]]
+    pairs = list(zip(jobs, drafts, strict=True))
+    adherence = aggregate(adherence_scores(j.prompt, d) for j, d in pairs)  # as panza eval counts them
     return {
-        "rougeL": mean(rouge_original(d, j.goldens)["rougeL_fmeasure"] for j, d in zip(jobs, drafts, strict=True)),
-        "facts": mean(s["facts_carried"] / s["facts"] for s in with_facts) if with_facts else None,
-        "failed": sum(failure(j.prompt, d) is not None for j, d in zip(jobs, drafts, strict=True)),
+        "rougeL": mean(rouge_original(d, j.goldens)["rougeL_fmeasure"] for j, d in pairs),
+        "facts": adherence["fact_recall"],
+        "failed": sum(adherence["failures"].values()),
         "seconds_per_draft": mean(seconds),
         "drafts": drafts,
     }
